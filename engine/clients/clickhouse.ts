@@ -1,0 +1,20 @@
+/** The ClickHouse client: @clickhouse/client over HTTP, whether the server is chDB behind `stadion up` or a real one. */
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseConfig } from '../config/config.ts';
+
+/** How long one request may take before the client gives up. @default 300 s */
+export const DEFAULT_CLICKHOUSE_REQUEST_TIMEOUT_MS = 300_000;
+
+export function createClickHouse(
+  config: ClickHouseConfig,
+  options: { requestTimeoutMs?: number; applicationName?: string } = {},
+): ClickHouseClient {
+  return createClient({
+    url: config.url,
+    username: config.username,
+    password: config.password,
+    database: config.database,
+    application: options.applicationName ?? 'stadion',
+    request_timeout: options.requestTimeoutMs ?? DEFAULT_CLICKHOUSE_REQUEST_TIMEOUT_MS,
+  });
+}
