@@ -21,13 +21,20 @@ export const COMMON_HELP = `Common options:
   -h, --help                  this help`;
 
 /** parseArgs with strict checking, turning its errors into a USAGE error that points at the command's help. */
-export function parseCommand<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+export function parseCommand<T extends ParseArgsConfig>(
+  command: string,
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (error) {
-    throw new StadionError('USAGE', `${command}: ${(error as Error).message} (see "stadion ${command} --help")`, {
-      cause: error,
-    });
+    throw new StadionError(
+      'USAGE',
+      `${command}: ${(error as Error).message} (see "stadion ${command} --help")`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -57,7 +57,10 @@ export interface RoundTripOptions {
   logger: Logger;
 }
 
-export async function runRoundTrip(config: StadionConfig, options: RoundTripOptions): Promise<RoundTripResult> {
+export async function runRoundTrip(
+  config: StadionConfig,
+  options: RoundTripOptions,
+): Promise<RoundTripResult> {
   const count = options.records ?? 1000;
   const runId = randomUUID();
   const logger = options.logger.child({ component: 'roundtrip', runId });

@@ -29,7 +29,9 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
   const services = await configuredOrEmbedded(flags, logger);
   try {
     const { config } = services;
-    console.log(`Kafka:           ${config.kafka.brokers.join(',')}${services.embedded ? ' (embedded)' : ''}`);
+    console.log(
+      `Kafka:           ${config.kafka.brokers.join(',')}${services.embedded ? ' (embedded)' : ''}`,
+    );
     console.log(`Schema Registry: ${config.schemaRegistry.url}`);
     console.log(`ClickHouse:      ${config.clickhouse.url}`);
     const result = await runRoundTrip(config, {
@@ -39,7 +41,9 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
     console.log(`run ${result.runId}: schema id ${result.schemaId}`);
     console.log(`  produced ${result.produced} Avro records in ${result.timingsMs.produce} ms`);
     console.log(`  consumed ${result.consumed} in a consumer group in ${result.timingsMs.consume} ms`);
-    console.log(`  inserted ${result.inserted} rows twice with one deduplication token in ${result.timingsMs.insert} ms`);
+    console.log(
+      `  inserted ${result.inserted} rows twice with one deduplication token in ${result.timingsMs.insert} ms`,
+    );
     console.log(
       `  ClickHouse holds ${result.rowsInClickHouse} rows for the run, mean speed ${result.meanSpeedMps.toFixed(3)} m/s (${result.timingsMs.query} ms)`,
     );

@@ -28,7 +28,8 @@ export async function sqlCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const query = positionals.join(' ').trim();
-  if (query === '') throw new StadionError('USAGE', 'sql: give the query as an argument, e.g. stadion sql "SELECT 1"');
+  if (query === '')
+    throw new StadionError('USAGE', 'sql: give the query as an argument, e.g. stadion sql "SELECT 1"');
   const config = loadConfig(configFlags(values));
   const client = createClickHouse(config.clickhouse, { applicationName: 'stadion-sql' });
   try {
@@ -45,7 +46,7 @@ export async function sqlCommand(argv: readonly string[]): Promise<number> {
     const result = await client.query({ query, format: 'JSONCompact' });
     const body = await result.json<unknown[]>();
     const columns = body.meta?.map((column) => column.name) ?? [];
-    console.log(renderTable(columns, body.data as unknown[][]));
+    console.log(renderTable(columns, body.data));
     console.log(`(${body.rows ?? body.data.length} rows)`);
     return 0;
   } finally {

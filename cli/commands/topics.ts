@@ -43,7 +43,8 @@ export async function topicsCommand(argv: readonly string[]): Promise<number> {
     console.log(`created ${name} with ${partitions} partitions`);
     return 0;
   }
-  if (action !== undefined) throw new StadionError('USAGE', `topics: unknown action "${action}" (try create)`);
+  if (action !== undefined)
+    throw new StadionError('USAGE', `topics: unknown action "${action}" (try create)`);
   if (values.format !== undefined && values.format !== 'json') {
     throw new StadionError('USAGE', `topics: --format ${values.format} is not supported (json)`);
   }

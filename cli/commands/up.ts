@@ -6,7 +6,14 @@ import {
   DEFAULT_REGISTRY_PORT,
   startLocalStack,
 } from '../../stack/local-stack.ts';
-import { COMMON_HELP, COMMON_OPTIONS, configFlags, parseCommand, parsePositiveInt, parseTopicSpec } from '../args.ts';
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  configFlags,
+  parseCommand,
+  parsePositiveInt,
+  parseTopicSpec,
+} from '../args.ts';
 
 export const UP_HELP = `stadion up: start the local stack on loopback and keep it running until Ctrl-C or SIGTERM.
 
@@ -48,7 +55,12 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     brokers: parsePositiveInt(values.brokers, '--brokers', DEFAULT_LOCAL_BROKERS),
     topics: (values.topic ?? []).map(parseTopicSpec),
     registryPort: parsePositiveInt(values['registry-port'], '--registry-port', DEFAULT_REGISTRY_PORT, 0),
-    clickhousePort: parsePositiveInt(values['clickhouse-port'], '--clickhouse-port', DEFAULT_CLICKHOUSE_PORT, 0),
+    clickhousePort: parsePositiveInt(
+      values['clickhouse-port'],
+      '--clickhouse-port',
+      DEFAULT_CLICKHOUSE_PORT,
+      0,
+    ),
     logger,
   });
   const readyMs = Math.round(performance.now() - startedAt);

@@ -26,19 +26,25 @@ export function createKafka(config: KafkaConfig, options: KafkaClientOptions): K
     },
   };
   if (config.sasl !== undefined) {
-    const { mechanism, username, password } = config.sasl;
-    kafkajsConfig.sasl =
-      mechanism === 'plain'
-        ? { mechanism, username, password }
-        : mechanism === 'scram-sha-256'
-          ? { mechanism, username, password }
-          : { mechanism, username, password };
+    const { username, password } = config.sasl;
+    switch (config.sasl.mechanism) {
+      case 'plain':
+        kafkajsConfig.sasl = { mechanism: 'plain', username, password };
+        break;
+      case 'scram-sha-256':
+        kafkajsConfig.sasl = { mechanism: 'scram-sha-256', username, password };
+        break;
+      case 'scram-sha-512':
+        kafkajsConfig.sasl = { mechanism: 'scram-sha-512', username, password };
+        break;
+    }
   }
   return new Kafka(kafkajsConfig);
 }
 
 function forwardKafkaLog(entry: LogEntry, options: KafkaClientOptions): void {
-  const { message, ...fields } = entry.log;
+  const { message, ...rest } = entry.log;
+  const fields: Readonly<Record<string, unknown>> = rest;
   const logger = options.logger.child({ component: 'kafkajs', namespace: entry.namespace });
   if (message === KAFKAJS_OFFSET_RESET_MESSAGE) {
     const topic = fields['topic'];

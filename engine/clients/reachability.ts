@@ -25,15 +25,14 @@ export async function checkServices(
     clickhouse: () => checkClickHouse(config, timeoutMs),
   };
   const results = await Promise.allSettled(services.map((name) => checks[name]()));
-  const failures = results.flatMap((result) => (result.status === 'rejected' ? [describeError(result.reason)] : []));
+  const failures = results.flatMap((result) =>
+    result.status === 'rejected' ? [describeError(result.reason)] : [],
+  );
   if (failures.length > 0) throw new StadionError('SERVICE_UNREACHABLE', failures.join('; '));
 }
 
 async function checkKafka(config: StadionConfig, timeoutMs: number): Promise<void> {
-  const kafka = createKafka(
-    { ...config.kafka },
-    { logger: silentLogger },
-  );
+  const kafka = createKafka({ ...config.kafka }, { logger: silentLogger });
   const admin = kafka.admin({ retry: { retries: 0 } });
   try {
     await withTimeout(

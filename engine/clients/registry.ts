@@ -5,6 +5,8 @@ import type { SchemaRegistryConfig } from '../config/config.ts';
 export function createSchemaRegistry(config: SchemaRegistryConfig): SchemaRegistry {
   return new SchemaRegistry({
     host: config.url,
-    ...(config.auth === undefined ? {} : { auth: { username: config.auth.username, password: config.auth.password } }),
+    ...(config.auth === undefined
+      ? {}
+      : { auth: { username: config.auth.username, password: config.auth.password } }),
   });
 }

@@ -16,7 +16,11 @@ export interface TopicSpec {
   configs?: Readonly<Record<string, string>>;
 }
 
-export async function ensureTopics(kafka: Kafka, config: KafkaConfig, topics: readonly TopicSpec[]): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  config: KafkaConfig,
+  topics: readonly TopicSpec[],
+): Promise<void> {
   if (topics.length === 0) return;
   if (config.localControl !== undefined) {
     const control = await BrokerControl.connect(config.localControl);

@@ -91,7 +91,11 @@ export function resolveLogLevel(flags: ConfigFlags, env: Environment): LogLevel 
  * Reads and validates the whole configuration. Throws StadionError('CONFIG_INVALID') naming the
  * variable and the value at fault, or telling how to get an endpoint when none is configured.
  */
-export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.env, cwd?: string): StadionConfig {
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: Environment = process.env,
+  cwd?: string,
+): StadionConfig {
   const dataDir = resolveDataDir(flags, env, cwd);
   const envFilePath = join(dataDir, STACK_ENV_FILE);
   const fileEnv = existsSync(envFilePath) ? parseEnvFile(readFileSync(envFilePath, 'utf8')) : {};
@@ -146,14 +150,21 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
   // The control address belongs to the stack that wrote the env file: only use it when the brokers did too.
   const control = nonEmpty(fileEnv['STADION_BROKER_CONTROL']);
   if (control !== undefined && brokers.origin === fileOrigin) kafka.localControl = control;
-  else if (nonEmpty(env['STADION_BROKER_CONTROL']) !== undefined) kafka.localControl = env['STADION_BROKER_CONTROL'];
+  else if (nonEmpty(env['STADION_BROKER_CONTROL']) !== undefined)
+    kafka.localControl = env['STADION_BROKER_CONTROL'];
 
-  const schemaRegistry: SchemaRegistryConfig = { url: parseHttpUrl(registry.value, 'SCHEMA_REGISTRY_URL', registry.origin) };
+  const schemaRegistry: SchemaRegistryConfig = {
+    url: parseHttpUrl(registry.value, 'SCHEMA_REGISTRY_URL', registry.origin),
+  };
   const registryUser = value('SCHEMA_REGISTRY_USERNAME');
   if (registryUser !== undefined) {
     schemaRegistry.auth = {
       username: registryUser,
-      password: requiredWith(value('SCHEMA_REGISTRY_PASSWORD'), 'SCHEMA_REGISTRY_PASSWORD', 'SCHEMA_REGISTRY_USERNAME'),
+      password: requiredWith(
+        value('SCHEMA_REGISTRY_PASSWORD'),
+        'SCHEMA_REGISTRY_PASSWORD',
+        'SCHEMA_REGISTRY_USERNAME',
+      ),
     };
   }
 
@@ -179,7 +190,10 @@ export function parseBrokerList(raw: string, origin = 'KAFKA_BROKERS'): string[]
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
   if (entries.length === 0) {
-    throw new StadionError('CONFIG_INVALID', `KAFKA_BROKERS from ${origin} is empty: expected host:port[,host:port...]`);
+    throw new StadionError(
+      'CONFIG_INVALID',
+      `KAFKA_BROKERS from ${origin} is empty: expected host:port[,host:port...]`,
+    );
   }
   for (const entry of entries) {
     const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
@@ -200,10 +214,15 @@ export function parseHttpUrl(raw: string, name: string, origin = name): string {
   try {
     url = new URL(raw);
   } catch (error) {
-    throw new StadionError('CONFIG_INVALID', `${name} from ${origin}: "${raw}" is not a URL`, { cause: error });
+    throw new StadionError('CONFIG_INVALID', `${name} from ${origin}: "${raw}" is not a URL`, {
+      cause: error,
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new StadionError('CONFIG_INVALID', `${name} from ${origin}: "${raw}" must be an http:// or https:// URL`);
+    throw new StadionError(
+      'CONFIG_INVALID',
+      `${name} from ${origin}: "${raw}" must be an http:// or https:// URL`,
+    );
   }
   return url.toString().replace(/\/$/, '');
 }
@@ -239,7 +258,8 @@ function isSaslMechanism(value: string): value is SaslMechanism {
 }
 
 function requiredWith(value: string | undefined, name: string, because: string): string {
-  if (value === undefined) throw new StadionError('CONFIG_INVALID', `${name} must be set when ${because} is set`);
+  if (value === undefined)
+    throw new StadionError('CONFIG_INVALID', `${name} must be set when ${because} is set`);
   return value;
 }
 

@@ -130,14 +130,22 @@ export class DataLossMonitor {
   offsetReset(event: { topic: string; partition: number; groupId: string }): void {
     this.#resets.inc({ topic: event.topic, partition: String(event.partition) });
     this.#pendingResets.set(key(event.topic, event.partition), event.groupId);
-    this.#logger.error('consumer offset out of range: records may have been lost; measuring at the next fetch', {
-      code: 'DATA_LOSS',
-      ...event,
-    });
+    this.#logger.error(
+      'consumer offset out of range: records may have been lost; measuring at the next fetch',
+      {
+        code: 'DATA_LOSS',
+        ...event,
+      },
+    );
   }
 
   /** A batch was fetched; call before processing it. Returns the loss measured, if this batch follows a reset. */
-  batchFetched(topic: string, partition: number, firstOffset: number, lastOffset: number): DataLossReport | undefined {
+  batchFetched(
+    topic: string,
+    partition: number,
+    firstOffset: number,
+    lastOffset: number,
+  ): DataLossReport | undefined {
     const id = key(topic, partition);
     const expected = this.#nextOffset.get(id);
     this.#nextOffset.set(id, lastOffset + 1);

@@ -12,6 +12,10 @@ describe('renderTable', () => {
           ['obj', { x: 1 }],
         ],
       ),
-    ).toBe(['name       n', '---------  -------', 'a          1', 'long name  NULL', 'obj        {"x":1}'].join('\n'));
+    ).toBe(
+      ['name       n', '---------  -------', 'a          1', 'long name  NULL', 'obj        {"x":1}'].join(
+        '\n',
+      ),
+    );
   });
 });

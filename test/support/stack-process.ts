@@ -29,18 +29,35 @@ export async function removeDataDir(dataDir: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
 
-export async function startStackProcess(dataDir: string, extraArgs: readonly string[] = []): Promise<StackProcess> {
+export async function startStackProcess(
+  dataDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<StackProcess> {
   const started = Date.now();
   const child = spawn(
     process.execPath,
-    [STADION_BIN, 'up', '--data-dir', dataDir, '--registry-port', '0', '--clickhouse-port', '0', ...extraArgs],
+    [
+      STADION_BIN,
+      'up',
+      '--data-dir',
+      dataDir,
+      '--registry-port',
+      '0',
+      '--clickhouse-port',
+      '0',
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STADION_LOG_LEVEL: 'warn' } },
   );
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => {
+      resolveExit(code);
+    }),
+  );
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
 
@@ -86,6 +103,10 @@ export async function runStadion(
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolveExit) => child.once('exit', (c) => resolveExit(c)));
+  const code = await new Promise<number | null>((resolveExit) =>
+    child.once('exit', (c) => {
+      resolveExit(c);
+    }),
+  );
   return { code, stdout, stderr };
 }

@@ -13,7 +13,10 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const suffix = lastError === undefined ? '' : ` (last error: ${String(lastError)})`;
+      const suffix =
+        lastError === undefined
+          ? ''
+          : ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})`;
       throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${suffix}`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));

@@ -39,13 +39,20 @@ function configError(run: () => unknown): StadionError {
 
 describe('parseBrokerList', () => {
   it('accepts host:port lists with names, IPv4 and IPv6', () => {
-    expect(parseBrokerList(' a:1, 10.0.0.1:9092,[::1]:65535 ')).toEqual(['a:1', '10.0.0.1:9092', '[::1]:65535']);
+    expect(parseBrokerList(' a:1, 10.0.0.1:9092,[::1]:65535 ')).toEqual([
+      'a:1',
+      '10.0.0.1:9092',
+      '[::1]:65535',
+    ]);
   });
-  it.each(['', 'nohost', 'a:0', 'a:70000', 'a:b', 'a b:1', 'http://a:1'])('refuses %j with the value named', (raw) => {
-    const error = configError(() => parseBrokerList(raw));
-    expect(error.code).toBe('CONFIG_INVALID');
-    expect(error.message).toContain('KAFKA_BROKERS');
-  });
+  it.each(['', 'nohost', 'a:0', 'a:70000', 'a:b', 'a b:1', 'http://a:1'])(
+    'refuses %j with the value named',
+    (raw) => {
+      const error = configError(() => parseBrokerList(raw));
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toContain('KAFKA_BROKERS');
+    },
+  );
 });
 
 describe('parseHttpUrl', () => {
@@ -53,7 +60,9 @@ describe('parseHttpUrl', () => {
     expect(parseHttpUrl('http://x:1/', 'U')).toBe('http://x:1');
   });
   it('refuses non-http and malformed URLs, naming the variable', () => {
-    expect(configError(() => parseHttpUrl('ftp://x', 'CLICKHOUSE_URL')).message).toMatch(/CLICKHOUSE_URL.*http/);
+    expect(configError(() => parseHttpUrl('ftp://x', 'CLICKHOUSE_URL')).message).toMatch(
+      /CLICKHOUSE_URL.*http/,
+    );
     expect(configError(() => parseHttpUrl('not a url', 'CLICKHOUSE_URL')).message).toMatch(/not a URL/);
   });
 });
@@ -144,17 +153,23 @@ describe('loadConfig', () => {
   });
 
   it('refuses half-given credentials and unknown mechanisms', () => {
-    expect(configError(() => loadConfig({ dataDir: dir }, { ...ENDPOINTS, KAFKA_SASL_MECHANISM: 'plain' })).message).toBe(
-      'KAFKA_SASL_USERNAME must be set when KAFKA_SASL_MECHANISM is set',
-    );
     expect(
-      configError(() => loadConfig({ dataDir: dir }, { ...ENDPOINTS, KAFKA_SASL_MECHANISM: 'kerberos' })).message,
+      configError(() => loadConfig({ dataDir: dir }, { ...ENDPOINTS, KAFKA_SASL_MECHANISM: 'plain' }))
+        .message,
+    ).toBe('KAFKA_SASL_USERNAME must be set when KAFKA_SASL_MECHANISM is set');
+    expect(
+      configError(() => loadConfig({ dataDir: dir }, { ...ENDPOINTS, KAFKA_SASL_MECHANISM: 'kerberos' }))
+        .message,
     ).toContain('kerberos');
-    expect(configError(() => loadConfig({ dataDir: dir, logLevel: 'loud' }, ENDPOINTS)).message).toContain('loud');
+    expect(configError(() => loadConfig({ dataDir: dir, logLevel: 'loud' }, ENDPOINTS)).message).toContain(
+      'loud',
+    );
   });
 
   it('names the origin of a malformed value', () => {
-    const error = configError(() => loadConfig({ dataDir: dir, kafkaBrokers: 'broker-without-port' }, ENDPOINTS));
+    const error = configError(() =>
+      loadConfig({ dataDir: dir, kafkaBrokers: 'broker-without-port' }, ENDPOINTS),
+    );
     expect(error.message).toContain('command-line flag');
     expect(error.message).toContain('broker-without-port');
   });

@@ -6,7 +6,10 @@ import { createJsonLogger } from '../../../engine/log.ts';
 function monitorWithLog(): { monitor: DataLossMonitor; lines: string[]; registry: Registry } {
   const lines: string[] = [];
   const registry = new Registry();
-  const monitor = new DataLossMonitor({ logger: createJsonLogger({ write: (line) => lines.push(line) }), registry });
+  const monitor = new DataLossMonitor({
+    logger: createJsonLogger({ write: (line) => lines.push(line) }),
+    registry,
+  });
   return { monitor, lines, registry };
 }
 
@@ -78,6 +81,9 @@ describe('DataLossMonitor', () => {
     const { monitor } = monitorWithLog();
     monitor.batchFetched('t', 0, 0, 99);
     monitor.offsetReset({ topic: 't', partition: 0, groupId: 'g' });
-    expect(monitor.batchFetched('t', 0, 0, 9)).toMatchObject({ reason: 'offset-past-log-end', lostRecords: 0 });
+    expect(monitor.batchFetched('t', 0, 0, 9)).toMatchObject({
+      reason: 'offset-past-log-end',
+      lostRecords: 0,
+    });
   });
 });
