@@ -1,6 +1,7 @@
 /** The `stadion` command line: one function per command, each with its own --help. */
 import { describeError, StadionError } from '../engine/errors.ts';
 import { demoCommand } from './commands/demo.ts';
+import { runCommand } from './commands/run.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { topicsCommand } from './commands/topics.ts';
 import { upCommand } from './commands/up.ts';
@@ -11,6 +12,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   up: { run: upCommand, summary: 'start the local stack (Kafka, Schema Registry, ClickHouse) on loopback' },
   sql: { run: sqlCommand, summary: 'run SQL on ClickHouse and print the result' },
   topics: { run: topicsCommand, summary: 'list topics with partitions and end offsets; create topics' },
+  run: { run: runCommand, summary: 'run topologies (stream processing into ClickHouse and Kafka)' },
   demo: { run: demoCommand, summary: 'round trip through every service (what npm start runs)' },
 };
 

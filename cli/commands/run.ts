@@ -1,0 +1,118 @@
+import { resolveLogLevel } from '../../engine/config/config.ts';
+import { createClickHouse } from '../../engine/clients/clickhouse.ts';
+import { createKafka } from '../../engine/clients/kafka.ts';
+import { checkServices } from '../../engine/clients/reachability.ts';
+import { ensureTopics } from '../../engine/clients/topics.ts';
+import { StadionError } from '../../engine/errors.ts';
+import { createJsonLogger } from '../../engine/log.ts';
+import { EngineMetrics } from '../../engine/runtime/metrics.ts';
+import { startMetricsServer } from '../../engine/runtime/metrics-server.ts';
+import { TopologyRunner } from '../../engine/runtime/runner.ts';
+import { DEAD_LETTER_CODES, type BadRecordPolicy } from '../../engine/serde/dead-letter.ts';
+import { TOPOLOGIES } from '../../processors/index.ts';
+import { configuredOrEmbedded } from '../embedded.ts';
+import { COMMON_HELP, COMMON_OPTIONS, configFlags, parseCommand, parsePositiveInt } from '../args.ts';
+
+/** Prometheus port of `stadion run`. @default 9464 */
+export const DEFAULT_METRICS_PORT = 9464;
+
+export const RUN_HELP = `stadion run <topology...>: run topologies until Ctrl-C or SIGTERM (graceful: flush, commit, leave).
+
+Instances started with the same topologies (and --group) share the partitions.
+
+Topologies:
+${Object.entries(TOPOLOGIES)
+  .map(([name, entry]) => `  ${name.padEnd(16)} ${entry.summary}`)
+  .join('\n')}
+
+Options:
+  --group ID              consumer group (default stadion-<topology>)
+  --bad-records POLICY    dead-letter (default) | skip | fail   (codes: ${DEAD_LETTER_CODES.join(', ')})
+  --flush-interval-ms N   longest time outputs wait for a flush (default 1000)
+  --session-timeout-ms N  consumer group session timeout (default 10000)
+  --metrics-port N        Prometheus /metrics on 127.0.0.1 (default ${DEFAULT_METRICS_PORT}; 0 picks a free port)
+${COMMON_HELP}`;
+
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommand('run', {
+    args: [...argv],
+    options: {
+      ...COMMON_OPTIONS,
+      group: { type: 'string' },
+      'bad-records': { type: 'string' },
+      'flush-interval-ms': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'session-timeout-ms': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help === true) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new StadionError('USAGE', `run: name at least one topology (${Object.keys(TOPOLOGIES).join(', ')})`);
+  const entries = positionals.map((name) => {
+    const entry = TOPOLOGIES[name];
+    if (entry === undefined) throw new StadionError('USAGE', `run: unknown topology "${name}" (known: ${Object.keys(TOPOLOGIES).join(', ')})`);
+    return entry;
+  });
+  const policy = values['bad-records'] ?? 'dead-letter';
+  if (policy !== 'dead-letter' && policy !== 'skip' && policy !== 'fail') {
+    throw new StadionError('USAGE', `run: --bad-records must be dead-letter, skip or fail, got "${policy}"`);
+  }
+  const flags = configFlags(values);
+  const logger = createJsonLogger({ level: resolveLogLevel(flags, process.env) });
+  const services = await configuredOrEmbedded(flags, logger);
+  const { config } = services;
+  await checkServices(config);
+
+  const clickhouse = createClickHouse(config.clickhouse);
+  try {
+    for (const entry of entries) for (const statement of entry.ddl) await clickhouse.command({ query: statement });
+  } finally {
+    await clickhouse.close();
+  }
+  await ensureTopics(createKafka(config.kafka, { logger }), config.kafka, entries.flatMap((e) => e.topics));
+
+  const metrics = new EngineMetrics(undefined, { defaultMetrics: true });
+  const metricsServer = await startMetricsServer(metrics.registry, parsePositiveInt(values['metrics-port'], '--metrics-port', DEFAULT_METRICS_PORT, 0));
+  const runners = entries.map(
+    (entry) =>
+      new TopologyRunner({
+        topology: entry.graph,
+        config,
+        logger,
+        metrics,
+        badRecordPolicy: policy satisfies BadRecordPolicy,
+        flushIntervalMs: parsePositiveInt(values['flush-interval-ms'], '--flush-interval-ms', 1000),
+        sessionTimeoutMs: parsePositiveInt(values['session-timeout-ms'], '--session-timeout-ms', 10_000),
+        ...(values.group === undefined ? {} : { groupId: values.group }),
+      }),
+  );
+  for (const runner of runners) await runner.start();
+  console.log(`running ${positionals.join(', ')}; metrics at ${metricsServer.url}`);
+
+  const stopped = new Promise<string>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  const failed = Promise.race(runners.map((r) => r.done.then(() => 'stopped', (error: unknown) => Promise.reject(error))));
+  let exitCode = 0;
+  try {
+    const reason = await Promise.race([stopped, failed]);
+    logger.info('stopping', { reason });
+  } catch (error) {
+    logger.error('a topology failed', { error });
+    exitCode = 1;
+  }
+  await Promise.allSettled(runners.map((r) => r.stop()));
+  await metricsServer.close();
+  await services.stop();
+  return exitCode;
+}

@@ -1,0 +1,630 @@
+/**
+ * Runs a topology on Kafka: the commit protocol, the same for every topology.
+ *
+ * Per assigned source partition (a task): consume a batch, decode, process; when the partition's
+ * buffered outputs reach the flush thresholds (records, or time), flush: mark the range pending in the
+ * commit metadata, write every sink (ClickHouse inserts acknowledged, with deterministic deduplication
+ * tokens; Kafka sends acknowledged), dead letters and late records, then the state changelogs, and only
+ * then commit the input offset. See docs/engine.md for the guarantees and their limits.
+ */
+import { hostname } from 'node:os';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { StadionConfig } from '../config/config.ts';
+import { createClickHouse } from '../clients/clickhouse.ts';
+import { createKafka } from '../clients/kafka.ts';
+import { createSchemaRegistry } from '../clients/registry.ts';
+import { ensureTopics, type TopicSpec } from '../clients/topics.ts';
+import { StadionError, describeError } from '../errors.ts';
+import { DataLossMonitor, findLostRanges } from '../kafka/data-loss.ts';
+import type { Logger } from '../log.ts';
+import { createDecoder, type Decoder } from '../serde/decoders.ts';
+import { DEAD_LETTER_HEADERS, DEFAULT_BAD_RECORD_POLICY, type BadRecordPolicy, type DeadLetterCode } from '../serde/dead-letter.ts';
+import { registryWriterSchemas } from '../serde/registry-schemas.ts';
+import { ClickHouseWriter } from '../sinks/clickhouse-writer.ts';
+import { KafkaWriter, type OutgoingMessage } from '../sinks/kafka-writer.ts';
+import type { SourceNode, TopologyGraph } from '../topology/graph.ts';
+import type { SinkSpec } from '../topology/sinks.ts';
+import { decodeCommitMetadata, deduplicationToken, encodeCommitMetadata } from './commit-metadata.ts';
+import { idleAdvances } from './idle.ts';
+import type { EngineMetrics } from './metrics.ts';
+import { Task, type SinkOutput } from './task.ts';
+import { TopicMirror } from './topic-mirror.ts';
+
+/** Outputs buffered per partition before a flush. @default 10,000 */
+export const DEFAULT_FLUSH_MAX_RECORDS = 10_000;
+/** Longest time outputs wait for a flush. @default 1 s */
+export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
+
+export interface RunnerOptions {
+  topology: TopologyGraph;
+  config: StadionConfig;
+  logger: Logger;
+  metrics: EngineMetrics;
+  /** Consumer group; instances with the same group share the partitions. @default `stadion-<topology>` */
+  groupId?: string;
+  /** @default DEFAULT_BAD_RECORD_POLICY ('dead-letter') */
+  badRecordPolicy?: BadRecordPolicy;
+  /** @default DEFAULT_FLUSH_MAX_RECORDS */
+  flushMaxRecords?: number;
+  /** @default DEFAULT_FLUSH_INTERVAL_MS */
+  flushIntervalMs?: number;
+  /** @default `<topology>.dead-letters` */
+  deadLetterTopic?: string;
+  /** Late records of windows with no sink of their own. @default `<topology>.late` */
+  lateTopic?: string;
+  /** @default 10 s */
+  sessionTimeoutMs?: number;
+  /** Partitions processed at once. @default 2 */
+  partitionsConsumedConcurrently?: number;
+}
+
+interface Versioned {
+  /** Last input offset covered by the flush that wrote it. */
+  readonly end: number;
+  readonly value: unknown;
+}
+
+interface PartitionState {
+  readonly task: Task;
+  readonly topic: string;
+  readonly partition: number;
+  readonly generation: number;
+  /** Next offset to commit from: the first offset of the current flush range. */
+  committedOffset: number;
+  committedWatermarkMs: number | null;
+  /** Next offset to process. */
+  nextOffset: number;
+  pending: { end: number; watermarkMs: number | null } | undefined;
+  deadLetters: OutgoingMessage[];
+  bufferedOutputs: number;
+  lastFlushMs: number;
+  lastActivityMs: number;
+  lock: Promise<void>;
+}
+
+export class TopologyRunner {
+  readonly #options: RunnerOptions;
+  readonly #graph: TopologyGraph;
+  readonly #groupId: string;
+  readonly #logger: Logger;
+  readonly #metrics: EngineMetrics;
+  readonly #kafka: Kafka;
+  readonly #registry: SchemaRegistry;
+  readonly #clickhouse: ClickHouseClient;
+  readonly #dataLoss: DataLossMonitor;
+  readonly #decoders = new Map<string, Decoder>();
+  readonly #tables = new Map<string, Map<string, unknown>>();
+  /** Changelog mirror: changelog topic -> partition -> entry key -> last versions (newest last, at most 2). */
+  readonly #changelogs = new Map<string, Map<number, Map<string, Versioned[]>>>();
+  readonly #partitions = new Map<string, PartitionState>();
+  readonly #abort = new AbortController();
+  #admin: Admin | undefined;
+  #consumer: Consumer | undefined;
+  #producer: Producer | undefined;
+  #kafkaWriter: KafkaWriter | undefined;
+  #chWriter: ClickHouseWriter | undefined;
+  #mirror: TopicMirror | undefined;
+  #generation = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #failure: unknown;
+  #stopping: Promise<void> | undefined;
+  #resolveDone: (() => void) | undefined;
+  #rejectDone: ((error: unknown) => void) | undefined;
+  /** Settles once the runner stops: after `stop()`, or with the error that stopped it. */
+  readonly done: Promise<void> = new Promise<void>((resolve, reject) => {
+    this.#resolveDone = resolve;
+    this.#rejectDone = reject;
+  });
+
+  constructor(options: RunnerOptions) {
+    this.#options = options;
+    this.#graph = options.topology;
+    this.#groupId = options.groupId ?? `stadion-${options.topology.name}`;
+    this.#logger = options.logger.child({ topology: this.#graph.name, groupId: this.#groupId });
+    this.#metrics = options.metrics;
+    this.#dataLoss = new DataLossMonitor({ logger: this.#logger, registry: options.metrics.registry });
+    this.#kafka = createKafka(options.config.kafka, {
+      logger: this.#logger,
+      onOffsetReset: (event) => {
+        this.#dataLoss.offsetReset(event);
+      },
+    });
+    this.#registry = createSchemaRegistry(options.config.schemaRegistry);
+    this.#clickhouse = createClickHouse(options.config.clickhouse, { applicationName: `stadion-${this.#graph.name}` });
+    const schemas = registryWriterSchemas(options.config.schemaRegistry);
+    for (const source of this.#graph.sources) this.#decoders.set(source.name, createDecoder(source.codec, schemas));
+    for (const table of this.#graph.tables) {
+      this.#decoders.set(table.name, createDecoder(table.codec, schemas));
+      this.#tables.set(table.name, new Map());
+    }
+    this.done.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+  }
+
+  get deadLetterTopic(): string {
+    return this.#options.deadLetterTopic ?? `${this.#graph.name}.dead-letters`;
+  }
+
+  get lateTopic(): string {
+    return this.#options.lateTopic ?? `${this.#graph.name}.late`;
+  }
+
+  changelogTopic(store: string): string {
+    return `${this.#groupId}.${store}.changelog`;
+  }
+
+  async start(): Promise<void> {
+    const admin = this.#kafka.admin();
+    this.#admin = admin;
+    await admin.connect();
+    await this.#createInternalTopics(admin);
+
+    this.#producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.#producer.connect();
+    this.#kafkaWriter = new KafkaWriter(this.#producer, this.#registry, this.#logger);
+    this.#chWriter = new ClickHouseWriter(this.#clickhouse, this.#logger);
+
+    const mirrored = [...this.#graph.tables.map((t) => t.topic), ...this.#graph.stores.map((s) => this.changelogTopic(s))];
+    this.#mirror = new TopicMirror(this.#kafka, mirrored, (topic, partition, message) => this.#mirrorMessage(topic, partition, message), this.#logger);
+    await this.#mirror.start(this.#groupId);
+    await this.#mirror.catchUp(admin);
+    this.#logger.info('tables and changelogs read', { topics: mirrored });
+
+    const consumer = this.#kafka.consumer({
+      groupId: this.#groupId,
+      sessionTimeout: this.#options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 200,
+    });
+    this.#consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.#generation += 1;
+      this.#partitions.clear(); // eager rebalance: every task is rebuilt from its committed state
+      this.#logger.info('joined group', { generation: this.#generation, assignment: event.payload.memberAssignment });
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.#logger.error('consumer crashed', { error: event.payload.error, restart: event.payload.restart });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.#graph.sources.map((s) => s.topic), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 2,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+    this.#timer = setInterval(() => {
+      void this.#tick();
+    }, Math.max(50, Math.floor((this.#options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS) / 2)));
+    this.#logger.info('topology running', { sources: this.#graph.sources.map((s) => s.topic), host: hostname() });
+  }
+
+  /** Graceful stop: stop fetching, flush and commit every partition, leave the group. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearInterval(this.#timer);
+      await this.#consumer?.stop();
+      for (const state of this.#partitions.values()) {
+        await this.#withLock(state, () => this.#flush(state, 'shutdown')).catch((error: unknown) => {
+          this.#logger.warn('final flush failed; the next owner replays it', { error, topic: state.topic, partition: state.partition });
+        });
+      }
+      this.#abort.abort();
+      await this.#consumer?.disconnect();
+      await this.#mirror?.stop();
+      await this.#producer?.disconnect();
+      await this.#admin?.disconnect();
+      await this.#clickhouse.close();
+      if (this.#failure === undefined) this.#resolveDone?.();
+      else this.#rejectDone?.(this.#failure);
+    })();
+    return this.#stopping;
+  }
+
+  async #createInternalTopics(admin: Admin): Promise<void> {
+    const partitions = new Map<string, number>();
+    for (const source of this.#graph.sources) {
+      const offsets = await admin.fetchTopicOffsets(source.topic).catch((error: unknown) => {
+        throw new StadionError('CONFIG_INVALID', `source topic ${source.topic} of ${this.#graph.name} does not exist`, { cause: error });
+      });
+      partitions.set(source.topic, offsets.length);
+    }
+    const maxPartitions = Math.max(...partitions.values());
+    const topics: TopicSpec[] = [
+      { name: this.deadLetterTopic, partitions: 1 },
+      { name: this.lateTopic, partitions: 1 },
+      ...this.#graph.stores.map((store) => ({
+        name: this.changelogTopic(store),
+        partitions: maxPartitions,
+        configs: { 'cleanup.policy': 'compact' },
+      })),
+      ...[...this.#graph.sinks.values()].flatMap((sink) => (sink.kind === 'kafka' ? [{ name: sink.topic, partitions: maxPartitions }] : [])),
+    ];
+    await ensureTopics(this.#kafka, this.#options.config.kafka, topics);
+  }
+
+  #mirrorMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> | void {
+    const table = this.#graph.tables.find((t) => t.topic === topic);
+    if (table !== undefined) return this.#tableMessage(table.name, message);
+    const key = message.key?.toString('utf8');
+    if (key === undefined) return;
+    const endHeader = message.headers?.['stadion.end-offset'];
+    const end = endHeader === undefined ? Number.NaN : Number(endHeader.toString());
+    const value: unknown = message.value === null ? null : JSON.parse(message.value.toString('utf8'));
+    let byPartition = this.#changelogs.get(topic);
+    if (byPartition === undefined) {
+      byPartition = new Map();
+      this.#changelogs.set(topic, byPartition);
+    }
+    let entries = byPartition.get(partition);
+    if (entries === undefined) {
+      entries = new Map();
+      byPartition.set(partition, entries);
+    }
+    const versions = entries.get(key) ?? [];
+    const previous = versions.at(-1);
+    // Keep the newest value and the newest from an earlier flush (needed when the newest flush never committed).
+    const kept = previous !== undefined && previous.end < end ? [previous] : versions.filter((v) => v.end < end).slice(-1);
+    entries.set(key, [...kept, { end, value }]);
+  }
+
+  async #tableMessage(table: string, message: KafkaMessage): Promise<void> {
+    const key = message.key?.toString('utf8');
+    const values = this.#tables.get(table);
+    if (key === undefined || values === undefined) return;
+    if (message.value === null) {
+      values.delete(key);
+      return;
+    }
+    const decoded = await this.#decoder(table).decode(message.value);
+    if (decoded.ok) values.set(key, decoded.value);
+    else this.#logger.warn('table record skipped', { table, key, code: decoded.code, message: decoded.message });
+  }
+
+  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.#failure !== undefined) return;
+    const source = this.#graph.sources.find((s) => s.topic === batch.topic);
+    if (source === undefined) return;
+    const first = batch.messages[0];
+    if (first === undefined) return;
+    const state = await this.#partitionState(source, batch.partition);
+    await this.#withLock(state, async () => {
+      if (state.generation !== this.#generation) return;
+      if (state.pending !== undefined && state.pending.end < state.nextOffset) await this.#flush(state, 'replay');
+      const loss = this.#dataLoss.batchFetched(batch.topic, batch.partition, Number(first.offset), Number(batch.lastOffset()));
+      if (loss !== undefined) state.nextOffset = Math.max(state.nextOffset, loss.resumedOffset);
+      this.#metrics.consumerLag.set(
+        { topology: this.#graph.name, topic: batch.topic, partition: String(batch.partition) },
+        Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1),
+      );
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || state.generation !== this.#generation) return;
+        const offset = Number(message.offset);
+        if (offset < state.nextOffset) continue; // refetched after a flush
+        await this.#processMessage(source, state, message, offset);
+        resolveOffset(message.offset);
+        if (state.pending !== undefined && offset >= state.pending.end) {
+          await this.#flush(state, 'replay');
+        } else if (state.pending === undefined && state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS)) {
+          await this.#flush(state, 'size');
+        }
+      }
+      state.lastActivityMs = Date.now();
+      await heartbeat();
+    });
+  }
+
+  async #processMessage(source: SourceNode, state: PartitionState, message: KafkaMessage, offset: number): Promise<void> {
+    this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
+    state.nextOffset = offset + 1;
+    const decoded = await this.#decoder(source.name).decode(message.value);
+    if (!decoded.ok) {
+      this.#badRecord(state, message, offset, decoded.code, decoded.message);
+      return;
+    }
+    const kafkaTimestampMs = Number(message.timestamp);
+    try {
+      const timestampMs = source.timestampOf(decoded.value, kafkaTimestampMs);
+      state.task.process(
+        { key: message.key?.toString('utf8') ?? null, value: decoded.value, timestampMs },
+        { topic: source.topic, partition: state.partition, offset },
+      );
+    } catch (error) {
+      this.#badRecord(state, message, offset, 'PROCESSING_FAILED', describeError(error));
+    }
+    state.bufferedOutputs = [...state.task.outputs.values()].reduce((n, list) => n + list.length, 0) + state.task.late.length;
+  }
+
+  #badRecord(state: PartitionState, message: KafkaMessage, offset: number, code: DeadLetterCode, reason: string): void {
+    const policy = this.#options.badRecordPolicy ?? DEFAULT_BAD_RECORD_POLICY;
+    this.#metrics.deadLetters.inc({ topology: this.#graph.name, code });
+    const where = `${state.topic}[${state.partition}]@${offset}`;
+    if (policy === 'fail') {
+      this.#fail(new StadionError('INTERNAL', `bad record ${where}: ${code}: ${reason} (policy: fail)`));
+      return;
+    }
+    this.#logger.warn('bad record', { code, reason, topic: state.topic, partition: state.partition, offset, policy });
+    if (policy === 'skip') return;
+    const headers: IHeaders = {
+      ...(message.headers ?? {}),
+      [DEAD_LETTER_HEADERS.code]: code,
+      [DEAD_LETTER_HEADERS.message]: reason,
+      [DEAD_LETTER_HEADERS.topic]: state.topic,
+      [DEAD_LETTER_HEADERS.partition]: String(state.partition),
+      [DEAD_LETTER_HEADERS.offset]: String(offset),
+      [DEAD_LETTER_HEADERS.timestamp]: message.timestamp,
+      [DEAD_LETTER_HEADERS.topology]: this.#graph.name,
+    };
+    state.deadLetters.push({ key: message.key?.toString('utf8') ?? null, value: message.value, headers });
+    state.bufferedOutputs += 1;
+  }
+
+  async #partitionState(source: SourceNode, partition: number): Promise<PartitionState> {
+    const id = `${source.topic}/${partition}`;
+    const existing = this.#partitions.get(id);
+    if (existing !== undefined && existing.generation === this.#generation) return existing;
+    const generation = this.#generation;
+    const admin = this.#requireAdmin();
+    const [committed] = (await admin.fetchOffsets({ groupId: this.#groupId, topics: [source.topic] })).flatMap((t) =>
+      t.partitions.filter((p) => p.partition === partition),
+    );
+    const watermarks = await admin.fetchTopicOffsets(source.topic);
+    const marks = watermarks.find((w) => w.partition === partition);
+    const committedOffset = committed === undefined ? -1 : Number(committed.offset);
+    if (marks !== undefined) {
+      for (const report of findLostRanges(this.#groupId, source.topic, [{ partition, offset: committedOffset }], [
+        { partition, low: Number(marks.low), high: Number(marks.high) },
+      ])) {
+        this.#dataLoss.report(report);
+      }
+    }
+    const metadata = decodeCommitMetadata(committed?.metadata);
+    await this.#mirror?.catchUp(admin, this.#graph.stores.map((s) => this.changelogTopic(s)));
+
+    const task = new Task(source, partition, { get: (table, key) => this.#tables.get(table)?.get(key) });
+    const prefix = `${source.topic}|`;
+    for (const [store, keyed] of task.stores) {
+      const entries = this.#changelogs.get(this.changelogTopic(store))?.get(partition);
+      for (const [entryKey, versions] of entries ?? []) {
+        if (!entryKey.startsWith(prefix)) continue;
+        // Only what flushes before the committed offset wrote: a flush that never committed is replayed.
+        const usable = committedOffset < 0 ? undefined : versions.filter((v) => Number.isNaN(v.end) || v.end < committedOffset).at(-1);
+        if (usable !== undefined) keyed.restore({ key: entryKey.slice(prefix.length), value: usable.value });
+      }
+    }
+    task.restored();
+    if (metadata?.watermarkMs !== null && metadata?.watermarkMs !== undefined) task.advanceWatermark(metadata.watermarkMs);
+    task.drainOutputs(); // restoring emits nothing new: anything closed here was emitted before the commit
+    const start = committedOffset < 0 ? Number(marks?.low ?? 0) : committedOffset;
+    const state: PartitionState = {
+      task,
+      topic: source.topic,
+      partition,
+      generation,
+      committedOffset: start,
+      committedWatermarkMs: metadata?.watermarkMs ?? null,
+      nextOffset: start,
+      pending: metadata?.pending,
+      deadLetters: [],
+      bufferedOutputs: 0,
+      lastFlushMs: Date.now(),
+      lastActivityMs: Date.now(),
+      lock: Promise.resolve(),
+    };
+    this.#partitions.set(id, state);
+    this.#logger.info('partition assigned', {
+      topic: source.topic,
+      partition,
+      committedOffset: start,
+      watermarkMs: state.committedWatermarkMs,
+      pending: state.pending,
+      stateEntries: [...task.stores.values()].reduce((n, s) => n + s.size, 0),
+    });
+    return state;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#failure !== undefined || this.#stopping !== undefined) return;
+    const now = Date.now();
+    const states = [...this.#partitions.values()].filter((s) => s.generation === this.#generation);
+    const activity = new Map(states.map((s) => [s.task.id, s.lastActivityMs]));
+    const advances = idleAdvances(states.map((s) => s.task), activity, now);
+    for (const state of states) {
+      const advance = advances.find((a) => a.task === state.task);
+      const intervalMs = this.#options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+      await this.#withLock(state, async () => {
+        if (state.generation !== this.#generation) return;
+        if (state.pending !== undefined) {
+          if (state.pending.end < state.nextOffset) await this.#flush(state, 'replay');
+          return;
+        }
+        if (advance !== undefined) {
+          state.task.advanceWatermark(advance.watermarkMs);
+          await this.#flush(state, 'idle');
+          return;
+        }
+        const due = now - state.lastFlushMs >= intervalMs;
+        if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0)) await this.#flush(state, 'interval');
+      }).catch((error: unknown) => {
+        this.#fail(error);
+      });
+      const wm = state.task.watermarkMs;
+      if (Number.isFinite(wm)) {
+        this.#metrics.watermarkDelayMs.set({ topology: this.#graph.name, topic: state.topic, partition: String(state.partition) }, now - wm);
+      }
+    }
+    for (const store of this.#graph.stores) {
+      const entries = states.reduce((n, s) => n + (s.task.stores.get(store)?.size ?? 0), 0);
+      this.#metrics.stateEntries.set({ topology: this.#graph.name, store }, entries);
+    }
+  }
+
+  /** The commit protocol for one partition. Must run under the partition's lock. */
+  async #flush(state: PartitionState, reason: string): Promise<void> {
+    const consumer = this.#requireConsumer();
+    const firstOffset = state.committedOffset;
+    const lastOffset = state.nextOffset - 1;
+    if (state.pending !== undefined) {
+      if (lastOffset < state.pending.end && reason !== 'replay') return;
+      if (state.pending.watermarkMs !== null) state.task.advanceWatermark(state.pending.watermarkMs);
+    }
+    const watermark = Number.isFinite(state.task.watermarkMs) ? state.task.watermarkMs : null;
+    const outputs = state.task.drainOutputs();
+    const late = state.task.late.splice(0);
+    const deadLetters = state.deadLetters.splice(0);
+    const changes = [...state.task.stores].map(([store, keyed]) => ({ store, entries: keyed.drainChanges() }));
+    if (lastOffset < firstOffset && outputs.size === 0 && late.length === 0 && changes.every((c) => c.entries.length === 0)) {
+      state.lastFlushMs = Date.now();
+      return;
+    }
+    const origin = { topic: state.topic, partition: state.partition, firstOffset, lastOffset, watermarkMs: watermark };
+    const commitAt = async (offset: number, metadata: string): Promise<void> => {
+      await consumer.commitOffsets([{ topic: state.topic, partition: state.partition, offset: String(offset), metadata }]);
+    };
+
+    // 1. Mark the range pending, so a replay cuts its first flush at the same place.
+    await commitAt(firstOffset, encodeCommitMetadata({ watermarkMs: state.committedWatermarkMs, pending: { end: lastOffset, watermarkMs: watermark } }));
+    // 2. Sinks, dead letters, late records.
+    await this.#writeSinks(outputs, origin);
+    await this.#writeLate(late, origin);
+    await this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, { signal: this.#abort.signal });
+    // 3. State changelogs.
+    for (const { store, entries } of changes) {
+      await this.#requireKafkaWriter().send(
+        this.changelogTopic(store),
+        entries.map((e) => ({
+          key: `${state.topic}|${e.key}`,
+          value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
+          partition: state.partition,
+          headers: { 'stadion.end-offset': String(lastOffset) },
+        })),
+        { signal: this.#abort.signal },
+      );
+    }
+    // 4. Only now the input offsets.
+    await commitAt(lastOffset + 1, encodeCommitMetadata({ watermarkMs: watermark }));
+    this.#metrics.commits.inc({ topology: this.#graph.name });
+    state.committedOffset = lastOffset + 1;
+    state.committedWatermarkMs = watermark;
+    state.pending = undefined;
+    state.bufferedOutputs = 0;
+    state.lastFlushMs = Date.now();
+    this.#logger.debug('flushed', { reason, ...origin, sinks: [...outputs.keys()] });
+  }
+
+  async #writeSinks(
+    outputs: Map<string, SinkOutput[]>,
+    origin: { topic: string; partition: number; firstOffset: number; lastOffset: number; watermarkMs: number | null },
+  ): Promise<void> {
+    for (const [name, list] of outputs) {
+      const sink = this.#graph.sinks.get(name);
+      if (sink === undefined || list.length === 0) continue;
+      await this.#writeSink(sink, list, deduplicationToken(this.#graph.name, name, origin));
+    }
+  }
+
+  async #writeSink(sink: SinkSpec<unknown>, list: readonly SinkOutput[], token: string): Promise<void> {
+    const labels = { topology: this.#graph.name, sink: sink.name };
+    const stopTimer = this.#metrics.flushSeconds.startTimer(labels);
+    if (sink.kind === 'clickhouse') {
+      await this.#requireClickHouseWriter().insert(
+        { table: sink.table, rows: list.map((o) => sink.toRow(o.record.value, o.record)), deduplicationToken: token },
+        { signal: this.#abort.signal },
+      );
+    } else {
+      const encode = sink.codec.kind === 'avro' ? await this.#requireKafkaWriter().avroEncoder(sink.topic, sink.codec.schema) : undefined;
+      await this.#requireKafkaWriter().send(
+        sink.topic,
+        list.map((o) => ({
+          key: sink.keyOf === undefined ? o.record.key : sink.keyOf(o.record.value, o.record),
+          value: encode === undefined ? Buffer.from(JSON.stringify(o.record.value)) : encode(o.record.value),
+          timestampMs: o.record.timestampMs,
+        })),
+        { signal: this.#abort.signal },
+      );
+    }
+    stopTimer();
+    const now = Date.now();
+    this.#metrics.flushRows.observe(labels, list.length);
+    this.#metrics.recordsOut.inc(labels, list.length);
+    for (const output of list) this.#metrics.endToEndSeconds.observe(labels, Math.max(0, now - output.record.timestampMs) / 1000);
+  }
+
+  async #writeLate(
+    late: ReturnType<Task['late']['splice']>,
+    origin: { topic: string; partition: number; firstOffset: number; lastOffset: number; watermarkMs: number | null },
+  ): Promise<void> {
+    if (late.length === 0) return;
+    for (const record of late) this.#metrics.lateRecords.inc({ topology: this.#graph.name, store: record.store });
+    const withSink = new Map<string, SinkOutput[]>();
+    const toTopic: OutgoingMessage[] = [];
+    for (const record of late) {
+      if (record.sink !== undefined) {
+        const list = withSink.get(record.sink.name) ?? [];
+        list.push({ record: record.record, origin: record.origin });
+        withSink.set(record.sink.name, list);
+      } else {
+        toTopic.push({
+          key: record.record.key,
+          value: Buffer.from(JSON.stringify({ store: record.store, watermarkMs: record.watermarkMs, timestampMs: record.record.timestampMs, value: record.record.value })),
+          headers: {
+            'stadion.store': record.store,
+            [DEAD_LETTER_HEADERS.topic]: record.origin?.topic ?? '',
+            [DEAD_LETTER_HEADERS.partition]: String(record.origin?.partition ?? ''),
+            [DEAD_LETTER_HEADERS.offset]: String(record.origin?.offset ?? ''),
+          },
+        });
+      }
+    }
+    await this.#writeSinks(withSink, origin);
+    await this.#requireKafkaWriter().send(this.lateTopic, toTopic, { signal: this.#abort.signal });
+  }
+
+  async #withLock(state: PartitionState, work: () => Promise<void>): Promise<void> {
+    const previous = state.lock;
+    let release: () => void = () => undefined;
+    state.lock = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      await work();
+    } finally {
+      release();
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#logger.error('topology failed; stopping without committing what was not flushed', { error });
+    void this.stop();
+  }
+
+  #decoder(input: string): Decoder {
+    const decoder = this.#decoders.get(input);
+    if (decoder === undefined) throw new StadionError('INTERNAL', `no decoder for ${input}`);
+    return decoder;
+  }
+
+  #requireAdmin(): Admin {
+    if (this.#admin === undefined) throw new StadionError('INTERNAL', 'runner not started');
+    return this.#admin;
+  }
+
+  #requireConsumer(): Consumer {
+    if (this.#consumer === undefined) throw new StadionError('INTERNAL', 'runner not started');
+    return this.#consumer;
+  }
+
+  #requireKafkaWriter(): KafkaWriter {
+    if (this.#kafkaWriter === undefined) throw new StadionError('INTERNAL', 'runner not started');
+    return this.#kafkaWriter;
+  }
+
+  #requireClickHouseWriter(): ClickHouseWriter {
+    if (this.#chWriter === undefined) throw new StadionError('INTERNAL', 'runner not started');
+    return this.#chWriter;
+  }
+}

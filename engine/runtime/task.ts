@@ -1,0 +1,249 @@
+/**
+ * A task runs one source partition through the topology graph: the unit of state, of watermarks, of
+ * offsets and of deduplication. Pure: it consumes decoded records and produces outputs into buffers;
+ * Kafka, ClickHouse and clocks belong to whoever drives it (the runner, or the TestDriver).
+ *
+ * Order per record: the partition's watermark advances (max event time - allowed out-of-orderness),
+ * the record runs through the graph (a window that the watermark already closed sends it to the late
+ * output), then every window the watermark closes is emitted. Because emissions depend only on the
+ * partition's own records (and on an idle advance, recorded by the runner), a replay from a committed
+ * offset reproduces the same outputs at the same offsets.
+ */
+import { StadionError } from '../errors.ts';
+import type { GraphNode, SourceNode } from '../topology/graph.ts';
+import type { RecordOrigin, StreamRecord } from '../topology/record.ts';
+import type { SinkSpec } from '../topology/sinks.ts';
+import { KeyedStore } from '../state/keyed-store.ts';
+import { WindowOperator } from './window-operator.ts';
+
+/** Latest table values, shared by every task of an instance (global tables). */
+export interface TableLookup {
+  get(table: string, key: string): unknown;
+}
+
+export interface SinkOutput {
+  readonly record: StreamRecord<unknown>;
+  readonly origin: RecordOrigin | undefined;
+}
+
+export interface LateRecord {
+  readonly store: string;
+  readonly record: StreamRecord<unknown>;
+  readonly origin: RecordOrigin | undefined;
+  readonly watermarkMs: number;
+  /** The explicit late sink of the window, if any; otherwise the runtime's late-records output. */
+  readonly sink: SinkSpec<unknown> | undefined;
+}
+
+export interface TaskCounters {
+  recordsIn: number;
+  late: number;
+  joinMisses: number;
+}
+
+export class Task {
+  readonly id: string;
+  readonly source: SourceNode;
+  readonly partition: number;
+  readonly stores = new Map<string, KeyedStore>();
+  readonly counters: TaskCounters = { recordsIn: 0, late: 0, joinMisses: 0 };
+  /** Records each sink received since the last drain, by sink name. */
+  readonly outputs = new Map<string, SinkOutput[]>();
+  readonly late: LateRecord[] = [];
+  readonly #tables: TableLookup;
+  readonly #windows = new Map<string, WindowOperator>();
+  #maxEventTimeMs = Number.NEGATIVE_INFINITY;
+  #watermarkMs = Number.NEGATIVE_INFINITY;
+  #origin: RecordOrigin | undefined;
+  #notifiedWatermarkMs = Number.NEGATIVE_INFINITY;
+
+  constructor(source: SourceNode, partition: number, tables: TableLookup) {
+    this.id = `${source.topic}-${partition}`;
+    this.source = source;
+    this.partition = partition;
+    this.#tables = tables;
+    this.#visit(source.children);
+  }
+
+  /** Max event time seen minus the allowed out-of-orderness; -Infinity before the first record. */
+  get watermarkMs(): number {
+    return this.#watermarkMs;
+  }
+
+  /** Runs one decoded record through the graph. */
+  process(record: StreamRecord<unknown>, origin?: RecordOrigin): void {
+    this.counters.recordsIn += 1;
+    this.#origin = origin;
+    if (record.timestampMs > this.#maxEventTimeMs) {
+      this.#maxEventTimeMs = record.timestampMs;
+      this.#watermarkMs = Math.max(this.#watermarkMs, record.timestampMs - this.source.maxOutOfOrdernessMs);
+    }
+    this.#forward(this.source.children, record);
+    this.#closeDue();
+    this.#origin = undefined;
+  }
+
+  /**
+   * Moves the watermark forward without a record (an idle partition excluded from holding windows
+   * open). Never moves it back.
+   */
+  advanceWatermark(watermarkMs: number): void {
+    if (watermarkMs <= this.#watermarkMs) return;
+    this.#watermarkMs = watermarkMs;
+    this.#closeDue();
+  }
+
+  /** Takes what the sinks received since the last call. */
+  drainOutputs(): Map<string, SinkOutput[]> {
+    const drained = new Map(this.outputs);
+    this.outputs.clear();
+    return drained;
+  }
+
+  /** Rebuilds in-memory indexes after the stores were restored from their changelogs. */
+  restored(): void {
+    for (const operator of this.#windows.values()) operator.reindex();
+  }
+
+  #visit(nodes: readonly GraphNode[]): void {
+    for (const node of nodes) {
+      if (node.kind === 'process' || node.kind === 'window') {
+        const store = new KeyedStore(node.store);
+        this.stores.set(node.store, store);
+        if (node.kind === 'window') this.#windows.set(node.id, new WindowOperator(node, store));
+      }
+      if (node.kind === 'branch') for (const outlet of node.outlets) this.#visit(outlet);
+      this.#visit(node.children);
+    }
+  }
+
+  #forward(nodes: readonly GraphNode[], record: StreamRecord<unknown>): void {
+    for (const node of nodes) this.#apply(node, record);
+  }
+
+  #apply(node: GraphNode, record: StreamRecord<unknown>): void {
+    switch (node.kind) {
+      case 'map':
+        this.#forward(node.children, { ...record, value: node.fn(record) });
+        return;
+      case 'selectKey':
+        this.#forward(node.children, { ...record, key: node.fn(record) });
+        return;
+      case 'filter':
+        if (node.fn(record)) this.#forward(node.children, record);
+        return;
+      case 'flatMap':
+        for (const value of node.fn(record)) this.#forward(node.children, { ...record, value });
+        return;
+      case 'branch': {
+        const index = node.predicates.findIndex((predicate) => predicate(record));
+        const outlet = node.outlets[index === -1 ? node.predicates.length : index];
+        if (outlet !== undefined) this.#forward(outlet, record);
+        return;
+      }
+      case 'join': {
+        const key = node.keyOf(record);
+        const tableValue = key === null ? undefined : this.#tables.get(node.table, key);
+        if (tableValue === undefined) {
+          this.counters.joinMisses += 1;
+          if (node.inner) return;
+        }
+        this.#forward(node.children, { ...record, value: node.joiner(record.value, tableValue) });
+        return;
+      }
+      case 'process': {
+        const store = this.#store(node.store);
+        const storeKey = JSON.stringify(record.key);
+        const state = store.has(storeKey) ? store.get(storeKey) : node.spec.init(record.key);
+        const next = node.spec.process(state, record, (value, options) => {
+          this.#forward(node.children, {
+            key: options?.key === undefined ? record.key : options.key,
+            value,
+            timestampMs: options?.timestampMs ?? record.timestampMs,
+          });
+        });
+        if (next === undefined) store.delete(storeKey);
+        else store.put(storeKey, next);
+        return;
+      }
+      case 'window': {
+        const operator = this.#windows.get(node.id);
+        if (operator === undefined) throw new StadionError('INTERNAL', `no window operator for ${node.id}`);
+        const accepted = operator.add(record, this.#watermarkMs, (result) => {
+          this.#forward(node.children, result);
+        });
+        if (!accepted) {
+          this.counters.late += 1;
+          this.late.push({ store: node.store, record, origin: this.#origin, watermarkMs: this.#watermarkMs, sink: node.late });
+        }
+        return;
+      }
+      case 'sink': {
+        let list = this.outputs.get(node.sink.name);
+        if (list === undefined) {
+          list = [];
+          this.outputs.set(node.sink.name, list);
+        }
+        list.push({ record, origin: this.#origin });
+        return;
+      }
+    }
+  }
+
+  #closeDue(): void {
+    for (const [id, operator] of this.#windows) {
+      operator.closeUpTo(this.#watermarkMs, (result) => {
+        this.#forward(this.#children(id), result);
+      });
+    }
+    if (this.#watermarkMs > this.#notifiedWatermarkMs) {
+      this.#notifiedWatermarkMs = this.#watermarkMs;
+      this.#processorWatermarks(this.source.children);
+    }
+  }
+
+  #children(id: string): GraphNode[] {
+    const found = findNode(this.source.children, id);
+    if (found === undefined) throw new StadionError('INTERNAL', `node ${id} is not in the graph`);
+    return found.children;
+  }
+
+  #processorWatermarks(nodes: readonly GraphNode[]): void {
+    for (const node of nodes) {
+      if (node.kind === 'process' && node.spec.onWatermark !== undefined) {
+        const store = this.#store(node.store);
+        const onWatermark = node.spec.onWatermark.bind(node.spec);
+        for (const [storeKey, state] of [...store.entries()]) {
+          const key = JSON.parse(storeKey) as string | null;
+          const next = onWatermark(state, key, this.#watermarkMs, (value, options) => {
+            this.#forward(node.children, {
+              key: options?.key === undefined ? key : options.key,
+              value,
+              timestampMs: options?.timestampMs ?? this.#watermarkMs,
+            });
+          });
+          if (next === undefined) store.delete(storeKey);
+          else if (next !== state) store.put(storeKey, next);
+        }
+      }
+      if (node.kind === 'branch') for (const outlet of node.outlets) this.#processorWatermarks(outlet);
+      this.#processorWatermarks(node.children);
+    }
+  }
+
+  #store(name: string): KeyedStore {
+    const store = this.stores.get(name);
+    if (store === undefined) throw new StadionError('INTERNAL', `no store ${name}`);
+    return store;
+  }
+}
+
+function findNode(nodes: readonly GraphNode[], id: string): GraphNode | undefined {
+  for (const node of nodes) {
+    if (node.id === id) return node;
+    const inOutlets = node.kind === 'branch' ? node.outlets.map((o) => findNode(o, id)).find((n) => n !== undefined) : undefined;
+    const found = inOutlets ?? findNode(node.children, id);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

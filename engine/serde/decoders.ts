@@ -1,0 +1,106 @@
+/**
+ * Turning source bytes into values: Avro in the Confluent wire format (magic byte 0, 4-byte schema id,
+ * Avro binary), resolved from the writer's schema to the source's reader schema, or JSON. Failures
+ * are results with a dead-letter code, never exceptions.
+ */
+import avsc from 'avsc';
+import type { AvroCodec, JsonCodec, ValueCodec } from '../topology/codecs.ts';
+import type { DecodeResult } from './dead-letter.ts';
+
+/** Where writer schemas come from: the Schema Registry over HTTP, or an in-memory map in tests. */
+export interface WriterSchemas {
+  /** The schema text registered under this id, or undefined when the registry does not know it. */
+  schemaById(id: number): Promise<string | undefined>;
+}
+
+export interface Decoder {
+  decode(bytes: Buffer | null): Promise<DecodeResult<unknown>>;
+}
+
+export function createDecoder(codec: ValueCodec<unknown>, schemas: WriterSchemas): Decoder {
+  return codec.kind === 'avro' ? new AvroDecoder(codec, schemas) : new JsonDecoder(codec);
+}
+
+class JsonDecoder implements Decoder {
+  readonly #codec: JsonCodec<unknown>;
+
+  constructor(codec: JsonCodec<unknown>) {
+    this.#codec = codec;
+  }
+
+  decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
+    if (bytes === null) return Promise.resolve({ ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch (error) {
+      return Promise.resolve({ ok: false, code: 'UNDECODABLE', message: `not JSON: ${(error as Error).message}` });
+    }
+    if (!this.#codec.validate(parsed)) {
+      const reason = this.#codec.explain?.(parsed) ?? 'the validation function refused it';
+      return Promise.resolve({ ok: false, code: 'VALIDATION_FAILED', message: reason });
+    }
+    return Promise.resolve({ ok: true, value: parsed });
+  }
+}
+
+class AvroDecoder implements Decoder {
+  readonly #codec: AvroCodec<unknown>;
+  readonly #schemas: WriterSchemas;
+  readonly #reader: avsc.Type;
+  /** Per writer schema id: a resolver to the reader type, or the reason there is none. */
+  readonly #resolvers = new Map<number, { writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }>();
+
+  constructor(codec: AvroCodec<unknown>, schemas: WriterSchemas) {
+    this.#codec = codec;
+    this.#schemas = schemas;
+    this.#reader = avsc.Type.forSchema(codec.schema);
+  }
+
+  async decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
+    if (bytes === null) return { ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' };
+    if (bytes.length < 5 || bytes[0] !== 0) {
+      return { ok: false, code: 'UNDECODABLE', message: 'not in the Confluent wire format (magic byte 0 + schema id)' };
+    }
+    const id = bytes.readInt32BE(1);
+    let entry = this.#resolvers.get(id);
+    if (entry === undefined) {
+      entry = await this.#resolve(id);
+      this.#resolvers.set(id, entry);
+    }
+    if ('error' in entry) return entry.error;
+    let value: unknown;
+    try {
+      const { value: decoded, offset } = entry.writer.decode(bytes, 5, entry.resolver);
+      if (offset < 0) return { ok: false, code: 'UNDECODABLE', message: `Avro body truncated for schema ${id}` };
+      if (offset !== bytes.length) {
+        return { ok: false, code: 'UNDECODABLE', message: `Avro body is ${bytes.length - 5} bytes, schema ${id} read ${offset - 5}` };
+      }
+      value = decoded;
+    } catch (error) {
+      return { ok: false, code: 'UNDECODABLE', message: `Avro body does not match schema ${id}: ${(error as Error).message}` };
+    }
+    const check = this.#codec.validate?.(value);
+    if (check !== undefined && !check.ok) return { ok: false, code: 'VALIDATION_FAILED', message: check.reason };
+    return { ok: true, value };
+  }
+
+  async #resolve(id: number): Promise<{ writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }> {
+    const text = await this.#schemas.schemaById(id);
+    if (text === undefined) {
+      return { error: { ok: false, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${id} is not in the registry` } };
+    }
+    try {
+      const writer = avsc.Type.forSchema(JSON.parse(text) as avsc.Schema);
+      return { writer, resolver: this.#reader.createResolver(writer) };
+    } catch (error) {
+      return {
+        error: {
+          ok: false,
+          code: 'SCHEMA_MISMATCH',
+          message: `writer schema ${id} cannot be read as ${this.#codec.schema.name}: ${(error as Error).message}`,
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Inserts into ClickHouse with a deduplication token, retrying what can pass (network errors, server
+ * overload) and failing at once on what cannot (unknown table or column, rows that do not parse).
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../log.ts';
+import type { ClickHouseRow } from '../topology/sinks.ts';
+import { retryUntilDone } from './retry.ts';
+
+/**
+ * ClickHouse exception codes worth retrying: overload, timeouts, network, read-only replicas, Keeper.
+ * Anything else with a code is a mistake in the rows or the table and will not pass on retry.
+ */
+export const TRANSIENT_CLICKHOUSE_CODES: ReadonlySet<string> = new Set([
+  '159', // TIMEOUT_EXCEEDED
+  '164', // READONLY
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '203', // NO_FREE_CONNECTION
+  '209', // SOCKET_TIMEOUT
+  '210', // NETWORK_ERROR
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '242', // TABLE_IS_READ_ONLY
+  '252', // TOO_MANY_PARTS
+  '285', // TOO_FEW_LIVE_REPLICAS
+  '319', // UNKNOWN_STATUS_OF_INSERT
+  '425', // SYSTEM_ERROR
+  '999', // KEEPER_EXCEPTION
+]);
+
+export function isTransientClickHouseError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^\d+$/.test(code)) return TRANSIENT_CLICKHOUSE_CODES.has(code);
+  // No ClickHouse code: connection refused or reset, timeouts, HTTP-level failures.
+  return true;
+}
+
+export interface ClickHouseInsert {
+  table: string;
+  rows: readonly ClickHouseRow[];
+  deduplicationToken: string;
+}
+
+export class ClickHouseWriter {
+  readonly #client: ClickHouseClient;
+  readonly #logger: Logger;
+
+  constructor(client: ClickHouseClient, logger: Logger) {
+    this.#client = client;
+    this.#logger = logger;
+  }
+
+  async insert(insert: ClickHouseInsert, options: { signal?: AbortSignal; between?: () => Promise<void> } = {}): Promise<void> {
+    if (insert.rows.length === 0) return;
+    await retryUntilDone(
+      () =>
+        this.#client
+          .insert({
+            table: insert.table,
+            values: insert.rows as ClickHouseRow[],
+            format: 'JSONEachRow',
+            clickhouse_settings: {
+              insert_deduplicate: 1,
+              insert_deduplication_token: insert.deduplicationToken,
+              date_time_input_format: 'best_effort',
+            },
+          })
+          .then(() => undefined),
+      {
+        isTransient: isTransientClickHouseError,
+        logger: this.#logger,
+        what: `insert into ${insert.table}`,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.between === undefined ? {} : { between: options.between }),
+      },
+    );
+  }
+}
