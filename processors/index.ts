@@ -1,6 +1,23 @@
 /** Every topology `stadion run` knows, by name, with the ClickHouse DDL it needs. */
 import type { TopologyGraph } from '../engine/topology/graph.ts';
-import { READINGS_DDL, READINGS_TOPIC, readingsTopology } from './demo/readings.ts';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { READINGS_TOPIC, readingsTopology } from './demo/readings.ts';
+
+/** The statements of a file in sql/, split at semicolons that end a line; comments dropped. */
+export function readDdl(file: string): string[] {
+  const text = readFileSync(resolve(import.meta.dirname, '../sql', file), 'utf8');
+  return text
+    .split(/;\s*\n/)
+    .map((statement) =>
+      statement
+        .split('\n')
+        .filter((line) => !line.trimStart().startsWith('--'))
+        .join('\n')
+        .trim(),
+    )
+    .filter((statement) => statement !== '');
+}
 
 export interface TopologyEntry {
   readonly graph: TopologyGraph;
@@ -14,7 +31,7 @@ export interface TopologyEntry {
 export const TOPOLOGIES: Readonly<Record<string, TopologyEntry>> = {
   'demo-readings': {
     graph: readingsTopology,
-    ddl: READINGS_DDL,
+    ddl: readDdl('demo_readings.sql'),
     topics: [{ name: READINGS_TOPIC, partitions: 4 }],
     summary: 'sensor readings -> 10 s windows and personal bests in ClickHouse (the engine example)',
   },

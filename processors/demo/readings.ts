@@ -5,50 +5,16 @@
  */
 import { combine, count, max, mean } from '../../engine/aggregate/index.ts';
 import { clickhouseSink } from '../../engine/topology/sinks.ts';
-import { avro, type AvroSchemaDefinition } from '../../engine/topology/codecs.ts';
+import { avro } from '../../engine/topology/codecs.ts';
+import { readingSchema, type Reading } from '../../schemas/generated.ts';
 import { defineTopology } from '../../engine/topology/builder.ts';
 import { TimeWindows } from '../../engine/windows/index.ts';
 
 export const READINGS_TOPIC = 'demo.readings';
 
-export const READING_SCHEMA: AvroSchemaDefinition = {
-  type: 'record',
-  name: 'Reading',
-  namespace: 'io.stadion.demo',
-  doc: 'A synthetic sensor reading.',
-  fields: [
-    { name: 'sensorId', type: 'string', doc: 'Sensor that measured it.' },
-    { name: 'sequence', type: 'long', doc: 'Per-sensor sequence number, from 0.' },
-    { name: 'eventTimeMs', type: 'long', doc: 'Event time, ms since the Unix epoch.' },
-    { name: 'speedMps', type: 'double', doc: 'Measured speed, metres per second.' },
-  ],
-};
-
-export interface Reading {
-  sensorId: string;
-  sequence: number;
-  eventTimeMs: number;
-  speedMps: number;
-}
-
-export const READINGS_DDL = [
-  `CREATE TABLE IF NOT EXISTS demo_reading_windows (
-    sensor_id LowCardinality(String),
-    window_start DateTime64(3),
-    window_end DateTime64(3),
-    readings UInt64,
-    mean_speed_mps Float64,
-    max_speed_mps Float64
-  ) ENGINE = MergeTree ORDER BY (sensor_id, window_start)
-  SETTINGS non_replicated_deduplication_window = 10000`,
-  `CREATE TABLE IF NOT EXISTS demo_reading_peaks (
-    sensor_id LowCardinality(String),
-    sequence UInt64,
-    event_time DateTime64(3),
-    speed_mps Float64
-  ) ENGINE = MergeTree ORDER BY (sensor_id, sequence)
-  SETTINGS non_replicated_deduplication_window = 10000`,
-];
+/** The reader schema (schemas/demo.reading.avsc). */
+export const READING_SCHEMA = readingSchema;
+export type { Reading };
 
 export const readingsTopology = defineTopology('demo-readings', (t) => {
   const readings = t.stream('readings', {
