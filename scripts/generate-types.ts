@@ -51,7 +51,7 @@ function generate(): string {
     switch (type.type) {
       case 'record':
       case 'error':
-        declareRecord(type as { name: string; doc?: string; fields: Field[] });
+        declareRecord(type as unknown as { name: string; doc?: string; fields: Field[] });
         return shortName(type['name'] as string);
       case 'enum': {
         const name = shortName(type['name'] as string);

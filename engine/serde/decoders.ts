@@ -71,7 +71,7 @@ class AvroDecoder implements Decoder {
     if ('error' in entry) return entry.error;
     let value: unknown;
     try {
-      const { value: decoded, offset } = entry.writer.decode(bytes, 5, entry.resolver);
+      const { value: decoded, offset } = this.#reader.decode(bytes, 5, entry.resolver);
       if (offset < 0) return { ok: false, code: 'UNDECODABLE', message: `Avro body truncated for schema ${id}` };
       if (offset !== bytes.length) {
         return { ok: false, code: 'UNDECODABLE', message: `Avro body is ${bytes.length - 5} bytes, schema ${id} read ${offset - 5}` };

@@ -242,7 +242,14 @@ export class TestDriver {
       list.push(...outputs);
       this.#outputs.set(sink, list);
     }
-    this.#late.push(...task.late.splice(0));
+    for (const late of task.late.splice(0)) {
+      this.#late.push(late);
+      if (late.sink !== undefined) {
+        const list = this.#outputs.get(late.sink.name) ?? [];
+        list.push({ record: late.record, origin: late.origin });
+        this.#outputs.set(late.sink.name, list);
+      }
+    }
   }
 
   #source(input: string): SourceNode {

@@ -5,7 +5,7 @@ import { TestDriver } from '../../../engine/testing/test-driver.ts';
 import { defineTopology, type WindowResult } from '../../../engine/topology/builder.ts';
 import { avro, json, type AvroSchemaDefinition } from '../../../engine/topology/codecs.ts';
 import { clickhouseSink, kafkaSink } from '../../../engine/topology/sinks.ts';
-import { SessionWindows, TimeWindows } from '../../../engine/windows/index.ts';
+import { SessionWindows, TimeWindows, type FixedWindows, type SessionWindowsSpec } from '../../../engine/windows/index.ts';
 
 interface Reading {
   sensor: string;
@@ -113,7 +113,7 @@ describe('keyed state', () => {
 });
 
 describe('windows', () => {
-  const windowed = (emit: 'final' | 'updates', windows = TimeWindows.ofSizeAndGrace(10, 5)) =>
+  const windowed = (emit: 'final' | 'updates', windows: FixedWindows | SessionWindowsSpec = TimeWindows.ofSizeAndGrace(10, 5)) =>
     defineTopology('windows', (t) => {
       const agg = readings()(t)
         .selectKey((r) => r.sensor)
