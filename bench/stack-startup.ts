@@ -24,7 +24,8 @@ try {
 } finally {
   await removeDataDir(reusedDir);
 }
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
 console.log(`stadion up ready (fresh data dir):  median ${median(fresh)} ms, all ${fresh.join(', ')} ms`);
 console.log(`stadion up ready (reused data dir): median ${median(reused)} ms, all ${reused.join(', ')} ms`);

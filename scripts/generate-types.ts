@@ -77,14 +77,21 @@ function generate(): string {
     const name = shortName(record.name);
     if (emitted.has(name)) return;
     emitted.add(name);
-    const fields = record.fields.map((field) => `${doc(field.doc, '  ')}  ${field.name}: ${typeOf(field.type)};`);
+    const fields = record.fields.map(
+      (field) => `${doc(field.doc, '  ')}  ${field.name}: ${typeOf(field.type)};`,
+    );
     declarations.push(`${doc(record.doc)}export interface ${name} {\n${fields.join('\n')}\n}\n`);
   };
 
   const schemaConstants: string[] = [];
   for (const file of files) {
-    const schema = JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')) as { name: string; type: string; doc?: string; fields: Field[] };
-    typeOf(schema as AvroType);
+    const schema = JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')) as {
+      name: string;
+      type: string;
+      doc?: string;
+      fields: Field[];
+    };
+    typeOf(schema);
     const constant = `${shortName(schema.name).replace(/^./, (c) => c.toLowerCase())}Schema`;
     schemaConstants.push(
       `/** schemas/${file} */\nexport const ${constant}: AvroSchemaDefinition = ${JSON.stringify(schema, null, 2)};\n`,
@@ -112,7 +119,9 @@ if (process.argv.includes('--check')) {
     // missing counts as drift
   }
   if (committed !== generated) {
-    console.error('schemas/generated.ts is out of date with schemas/*.avsc: run `npm run generate` and commit the result');
+    console.error(
+      'schemas/generated.ts is out of date with schemas/*.avsc: run `npm run generate` and commit the result',
+    );
     process.exit(1);
   }
   console.log('schemas/generated.ts matches schemas/*.avsc');

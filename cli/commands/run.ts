@@ -51,10 +51,18 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     console.log(RUN_HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new StadionError('USAGE', `run: name at least one topology (${Object.keys(TOPOLOGIES).join(', ')})`);
+  if (positionals.length === 0)
+    throw new StadionError(
+      'USAGE',
+      `run: name at least one topology (${Object.keys(TOPOLOGIES).join(', ')})`,
+    );
   const entries = positionals.map((name) => {
     const entry = TOPOLOGIES[name];
-    if (entry === undefined) throw new StadionError('USAGE', `run: unknown topology "${name}" (known: ${Object.keys(TOPOLOGIES).join(', ')})`);
+    if (entry === undefined)
+      throw new StadionError(
+        'USAGE',
+        `run: unknown topology "${name}" (known: ${Object.keys(TOPOLOGIES).join(', ')})`,
+      );
     return entry;
   });
   const policy = values['bad-records'] ?? 'dead-letter';
@@ -69,14 +77,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const clickhouse = createClickHouse(config.clickhouse);
   try {
-    for (const entry of entries) for (const statement of entry.ddl) await clickhouse.command({ query: statement });
+    for (const entry of entries)
+      for (const statement of entry.ddl) await clickhouse.command({ query: statement });
   } finally {
     await clickhouse.close();
   }
-  await ensureTopics(createKafka(config.kafka, { logger }), config.kafka, entries.flatMap((e) => e.topics));
+  await ensureTopics(
+    createKafka(config.kafka, { logger }),
+    config.kafka,
+    entries.flatMap((e) => e.topics),
+  );
 
   const metrics = new EngineMetrics(undefined, { defaultMetrics: true });
-  const metricsServer = await startMetricsServer(metrics.registry, parsePositiveInt(values['metrics-port'], '--metrics-port', DEFAULT_METRICS_PORT, 0));
+  const metricsServer = await startMetricsServer(
+    metrics.registry,
+    parsePositiveInt(values['metrics-port'], '--metrics-port', DEFAULT_METRICS_PORT, 0),
+  );
   const runners = entries.map(
     (entry) =>
       new TopologyRunner({
@@ -102,7 +118,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const failed = Promise.race(runners.map((r) => r.done.then(() => 'stopped', (error: unknown) => Promise.reject(error))));
+  const failed = Promise.race(runners.map((r) => r.done)).then(() => 'stopped');
   let exitCode = 0;
   try {
     const reason = await Promise.race([stopped, failed]);

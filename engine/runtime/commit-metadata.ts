@@ -24,12 +24,22 @@ export function encodeCommitMetadata(metadata: CommitMetadata): string {
 export function decodeCommitMetadata(raw: string | null | undefined): CommitMetadata | undefined {
   if (raw === null || raw === undefined || raw === '') return undefined;
   try {
-    const parsed = JSON.parse(raw) as { stadion?: unknown; watermarkMs?: unknown; pending?: { end?: unknown; watermarkMs?: unknown } };
+    const parsed = JSON.parse(raw) as {
+      stadion?: unknown;
+      watermarkMs?: unknown;
+      pending?: { end?: unknown; watermarkMs?: unknown };
+    };
     if (parsed.stadion !== 1) return undefined;
     const watermarkMs = typeof parsed.watermarkMs === 'number' ? parsed.watermarkMs : null;
     const pending = parsed.pending;
     if (pending !== undefined && typeof pending.end === 'number') {
-      return { watermarkMs, pending: { end: pending.end, watermarkMs: typeof pending.watermarkMs === 'number' ? pending.watermarkMs : null } };
+      return {
+        watermarkMs,
+        pending: {
+          end: pending.end,
+          watermarkMs: typeof pending.watermarkMs === 'number' ? pending.watermarkMs : null,
+        },
+      };
     }
     return { watermarkMs };
   } catch {
@@ -45,7 +55,13 @@ export function decodeCommitMetadata(raw: string | null | undefined): CommitMeta
 export function deduplicationToken(
   topology: string,
   sink: string,
-  origin: { topic: string; partition: number; firstOffset: number; lastOffset: number; watermarkMs: number | null },
+  origin: {
+    topic: string;
+    partition: number;
+    firstOffset: number;
+    lastOffset: number;
+    watermarkMs: number | null;
+  },
 ): string {
   const wm = origin.watermarkMs === null ? 'none' : String(origin.watermarkMs);
   return `stadion:${topology}:${sink}:${origin.topic}:${origin.partition}:${origin.firstOffset}-${origin.lastOffset}:${wm}`;

@@ -10,7 +10,8 @@ export function idleAdvances(
   lastActivityMs: ReadonlyMap<string, number>,
   nowMs: number,
 ): Array<{ task: Task; watermarkMs: number }> {
-  const isIdle = (task: Task): boolean => nowMs - (lastActivityMs.get(task.id) ?? Number.NEGATIVE_INFINITY) > task.source.idleTimeoutMs;
+  const isIdle = (task: Task): boolean =>
+    nowMs - (lastActivityMs.get(task.id) ?? Number.NEGATIVE_INFINITY) > task.source.idleTimeoutMs;
   const active = tasks.filter((task) => !isIdle(task) && Number.isFinite(task.watermarkMs));
   if (active.length === 0) return [];
   const operatorWatermarkMs = Math.min(...active.map((task) => task.watermarkMs));
@@ -20,8 +21,16 @@ export function idleAdvances(
 }
 
 /** The operator watermark: the minimum over active partitions (all partitions when none is active). */
-export function operatorWatermark(tasks: readonly Task[], lastActivityMs: ReadonlyMap<string, number>, nowMs: number): number {
-  const active = tasks.filter((task) => nowMs - (lastActivityMs.get(task.id) ?? Number.NEGATIVE_INFINITY) <= task.source.idleTimeoutMs);
+export function operatorWatermark(
+  tasks: readonly Task[],
+  lastActivityMs: ReadonlyMap<string, number>,
+  nowMs: number,
+): number {
+  const active = tasks.filter(
+    (task) => nowMs - (lastActivityMs.get(task.id) ?? Number.NEGATIVE_INFINITY) <= task.source.idleTimeoutMs,
+  );
   const considered = active.length > 0 ? active : tasks;
-  return considered.length === 0 ? Number.NEGATIVE_INFINITY : Math.min(...considered.map((task) => task.watermarkMs));
+  return considered.length === 0
+    ? Number.NEGATIVE_INFINITY
+    : Math.min(...considered.map((task) => task.watermarkMs));
 }

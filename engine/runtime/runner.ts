@@ -20,7 +20,12 @@ import { StadionError, describeError } from '../errors.ts';
 import { DataLossMonitor, findLostRanges } from '../kafka/data-loss.ts';
 import type { Logger } from '../log.ts';
 import { createDecoder, type Decoder } from '../serde/decoders.ts';
-import { DEAD_LETTER_HEADERS, DEFAULT_BAD_RECORD_POLICY, type BadRecordPolicy, type DeadLetterCode } from '../serde/dead-letter.ts';
+import {
+  DEAD_LETTER_HEADERS,
+  DEFAULT_BAD_RECORD_POLICY,
+  type BadRecordPolicy,
+  type DeadLetterCode,
+} from '../serde/dead-letter.ts';
 import { registryWriterSchemas } from '../serde/registry-schemas.ts';
 import { ClickHouseWriter } from '../sinks/clickhouse-writer.ts';
 import { KafkaWriter, type OutgoingMessage } from '../sinks/kafka-writer.ts';
@@ -132,9 +137,12 @@ export class TopologyRunner {
       },
     });
     this.#registry = createSchemaRegistry(options.config.schemaRegistry);
-    this.#clickhouse = createClickHouse(options.config.clickhouse, { applicationName: `stadion-${this.#graph.name}` });
+    this.#clickhouse = createClickHouse(options.config.clickhouse, {
+      applicationName: `stadion-${this.#graph.name}`,
+    });
     const schemas = registryWriterSchemas(options.config.schemaRegistry);
-    for (const source of this.#graph.sources) this.#decoders.set(source.name, createDecoder(source.codec, schemas));
+    for (const source of this.#graph.sources)
+      this.#decoders.set(source.name, createDecoder(source.codec, schemas));
     for (const table of this.#graph.tables) {
       this.#decoders.set(table.name, createDecoder(table.codec, schemas));
       this.#tables.set(table.name, new Map());
@@ -160,13 +168,25 @@ export class TopologyRunner {
     await admin.connect();
     await this.#createInternalTopics(admin);
 
-    this.#producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await this.#producer.connect();
     this.#kafkaWriter = new KafkaWriter(this.#producer, this.#registry, this.#logger);
     this.#chWriter = new ClickHouseWriter(this.#clickhouse, this.#logger);
 
-    const mirrored = [...this.#graph.tables.map((t) => t.topic), ...this.#graph.stores.map((s) => this.changelogTopic(s))];
-    this.#mirror = new TopicMirror(this.#kafka, mirrored, (topic, partition, message) => this.#mirrorMessage(topic, partition, message), this.#logger);
+    const mirrored = [
+      ...this.#graph.tables.map((t) => t.topic),
+      ...this.#graph.stores.map((s) => this.changelogTopic(s)),
+    ];
+    this.#mirror = new TopicMirror(
+      this.#kafka,
+      mirrored,
+      (topic, partition, message) => this.#mirrorMessage(topic, partition, message),
+      this.#logger,
+    );
     await this.#mirror.start(this.#groupId);
     await this.#mirror.catchUp(admin);
     this.#logger.info('tables and changelogs read', { topics: mirrored });
@@ -181,7 +201,10 @@ export class TopologyRunner {
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.#generation += 1;
       this.#partitions.clear(); // eager rebalance: every task is rebuilt from its committed state
-      this.#logger.info('joined group', { generation: this.#generation, assignment: event.payload.memberAssignment });
+      this.#logger.info('joined group', {
+        generation: this.#generation,
+        assignment: event.payload.memberAssignment,
+      });
     });
     consumer.on(consumer.events.CRASH, (event) => {
       this.#logger.error('consumer crashed', { error: event.payload.error, restart: event.payload.restart });
@@ -194,10 +217,16 @@ export class TopologyRunner {
       partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 2,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
-    this.#timer = setInterval(() => {
-      void this.#tick();
-    }, Math.max(50, Math.floor((this.#options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS) / 2)));
-    this.#logger.info('topology running', { sources: this.#graph.sources.map((s) => s.topic), host: hostname() });
+    this.#timer = setInterval(
+      () => {
+        void this.#tick();
+      },
+      Math.max(50, Math.floor((this.#options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS) / 2)),
+    );
+    this.#logger.info('topology running', {
+      sources: this.#graph.sources.map((s) => s.topic),
+      host: hostname(),
+    });
   }
 
   /** Graceful stop: stop fetching, flush and commit every partition, leave the group. */
@@ -207,7 +236,11 @@ export class TopologyRunner {
       await this.#consumer?.stop();
       for (const state of this.#partitions.values()) {
         await this.#withLock(state, () => this.#flush(state, 'shutdown')).catch((error: unknown) => {
-          this.#logger.warn('final flush failed; the next owner replays it', { error, topic: state.topic, partition: state.partition });
+          this.#logger.warn('final flush failed; the next owner replays it', {
+            error,
+            topic: state.topic,
+            partition: state.partition,
+          });
         });
       }
       this.#abort.abort();
@@ -226,7 +259,11 @@ export class TopologyRunner {
     const partitions = new Map<string, number>();
     for (const source of this.#graph.sources) {
       const offsets = await admin.fetchTopicOffsets(source.topic).catch((error: unknown) => {
-        throw new StadionError('CONFIG_INVALID', `source topic ${source.topic} of ${this.#graph.name} does not exist`, { cause: error });
+        throw new StadionError(
+          'CONFIG_INVALID',
+          `source topic ${source.topic} of ${this.#graph.name} does not exist`,
+          { cause: error },
+        );
       });
       partitions.set(source.topic, offsets.length);
     }
@@ -239,7 +276,9 @@ export class TopologyRunner {
         partitions: maxPartitions,
         configs: { 'cleanup.policy': 'compact' },
       })),
-      ...[...this.#graph.sinks.values()].flatMap((sink) => (sink.kind === 'kafka' ? [{ name: sink.topic, partitions: maxPartitions }] : [])),
+      ...[...this.#graph.sinks.values()].flatMap((sink) =>
+        sink.kind === 'kafka' ? [{ name: sink.topic, partitions: maxPartitions }] : [],
+      ),
     ];
     await ensureTopics(this.#kafka, this.#options.config.kafka, topics);
   }
@@ -265,7 +304,10 @@ export class TopologyRunner {
     const versions = entries.get(key) ?? [];
     const previous = versions.at(-1);
     // Keep the newest value and the newest from an earlier flush (needed when the newest flush never committed).
-    const kept = previous !== undefined && previous.end < end ? [previous] : versions.filter((v) => v.end < end).slice(-1);
+    const kept =
+      previous !== undefined && previous.end < end
+        ? [previous]
+        : versions.filter((v) => v.end < end).slice(-1);
     entries.set(key, [...kept, { end, value }]);
   }
 
@@ -279,10 +321,12 @@ export class TopologyRunner {
     }
     const decoded = await this.#decoder(table).decode(message.value);
     if (decoded.ok) values.set(key, decoded.value);
-    else this.#logger.warn('table record skipped', { table, key, code: decoded.code, message: decoded.message });
+    else
+      this.#logger.warn('table record skipped', { table, key, code: decoded.code, message: decoded.message });
   }
 
-  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     if (this.#failure !== undefined) return;
     const source = this.#graph.sources.find((s) => s.topic === batch.topic);
     if (source === undefined) return;
@@ -291,31 +335,45 @@ export class TopologyRunner {
     const state = await this.#partitionState(source, batch.partition);
     await this.#withLock(state, async () => {
       if (state.generation !== this.#generation) return;
-      if (state.pending !== undefined && state.pending.end < state.nextOffset) await this.#flush(state, 'replay');
-      const loss = this.#dataLoss.batchFetched(batch.topic, batch.partition, Number(first.offset), Number(batch.lastOffset()));
+      if (state.pending !== undefined && state.pending.end < state.nextOffset)
+        await this.#flush(state, 'replay');
+      const loss = this.#dataLoss.batchFetched(
+        batch.topic,
+        batch.partition,
+        Number(first.offset),
+        Number(batch.lastOffset()),
+      );
       if (loss !== undefined) state.nextOffset = Math.max(state.nextOffset, loss.resumedOffset);
       this.#metrics.consumerLag.set(
         { topology: this.#graph.name, topic: batch.topic, partition: String(batch.partition) },
         Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1),
       );
       for (const message of batch.messages) {
-        if (!isRunning() || isStale() || state.generation !== this.#generation) return;
+        if (!payload.isRunning() || payload.isStale() || state.generation !== this.#generation) return;
         const offset = Number(message.offset);
         if (offset < state.nextOffset) continue; // refetched after a flush
         await this.#processMessage(source, state, message, offset);
-        resolveOffset(message.offset);
+        payload.resolveOffset(message.offset);
         if (state.pending !== undefined && offset >= state.pending.end) {
           await this.#flush(state, 'replay');
-        } else if (state.pending === undefined && state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS)) {
+        } else if (
+          state.pending === undefined &&
+          state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS)
+        ) {
           await this.#flush(state, 'size');
         }
       }
       state.lastActivityMs = Date.now();
-      await heartbeat();
+      await payload.heartbeat();
     });
   }
 
-  async #processMessage(source: SourceNode, state: PartitionState, message: KafkaMessage, offset: number): Promise<void> {
+  async #processMessage(
+    source: SourceNode,
+    state: PartitionState,
+    message: KafkaMessage,
+    offset: number,
+  ): Promise<void> {
     this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
     state.nextOffset = offset + 1;
     const decoded = await this.#decoder(source.name).decode(message.value);
@@ -333,10 +391,17 @@ export class TopologyRunner {
     } catch (error) {
       this.#badRecord(state, message, offset, 'PROCESSING_FAILED', describeError(error));
     }
-    state.bufferedOutputs = [...state.task.outputs.values()].reduce((n, list) => n + list.length, 0) + state.task.late.length;
+    state.bufferedOutputs =
+      [...state.task.outputs.values()].reduce((n, list) => n + list.length, 0) + state.task.late.length;
   }
 
-  #badRecord(state: PartitionState, message: KafkaMessage, offset: number, code: DeadLetterCode, reason: string): void {
+  #badRecord(
+    state: PartitionState,
+    message: KafkaMessage,
+    offset: number,
+    code: DeadLetterCode,
+    reason: string,
+  ): void {
     const policy = this.#options.badRecordPolicy ?? DEFAULT_BAD_RECORD_POLICY;
     this.#metrics.deadLetters.inc({ topology: this.#graph.name, code });
     const where = `${state.topic}[${state.partition}]@${offset}`;
@@ -344,7 +409,14 @@ export class TopologyRunner {
       this.#fail(new StadionError('INTERNAL', `bad record ${where}: ${code}: ${reason} (policy: fail)`));
       return;
     }
-    this.#logger.warn('bad record', { code, reason, topic: state.topic, partition: state.partition, offset, policy });
+    this.#logger.warn('bad record', {
+      code,
+      reason,
+      topic: state.topic,
+      partition: state.partition,
+      offset,
+      policy,
+    });
     if (policy === 'skip') return;
     const headers: IHeaders = {
       ...(message.headers ?? {}),
@@ -366,21 +438,27 @@ export class TopologyRunner {
     if (existing !== undefined && existing.generation === this.#generation) return existing;
     const generation = this.#generation;
     const admin = this.#requireAdmin();
-    const [committed] = (await admin.fetchOffsets({ groupId: this.#groupId, topics: [source.topic] })).flatMap((t) =>
-      t.partitions.filter((p) => p.partition === partition),
-    );
+    const [committed] = (
+      await admin.fetchOffsets({ groupId: this.#groupId, topics: [source.topic] })
+    ).flatMap((t) => t.partitions.filter((p) => p.partition === partition));
     const watermarks = await admin.fetchTopicOffsets(source.topic);
     const marks = watermarks.find((w) => w.partition === partition);
     const committedOffset = committed === undefined ? -1 : Number(committed.offset);
     if (marks !== undefined) {
-      for (const report of findLostRanges(this.#groupId, source.topic, [{ partition, offset: committedOffset }], [
-        { partition, low: Number(marks.low), high: Number(marks.high) },
-      ])) {
+      for (const report of findLostRanges(
+        this.#groupId,
+        source.topic,
+        [{ partition, offset: committedOffset }],
+        [{ partition, low: Number(marks.low), high: Number(marks.high) }],
+      )) {
         this.#dataLoss.report(report);
       }
     }
     const metadata = decodeCommitMetadata(committed?.metadata);
-    await this.#mirror?.catchUp(admin, this.#graph.stores.map((s) => this.changelogTopic(s)));
+    await this.#mirror?.catchUp(
+      admin,
+      this.#graph.stores.map((s) => this.changelogTopic(s)),
+    );
 
     const task = new Task(source, partition, { get: (table, key) => this.#tables.get(table)?.get(key) });
     const prefix = `${source.topic}|`;
@@ -389,12 +467,16 @@ export class TopologyRunner {
       for (const [entryKey, versions] of entries ?? []) {
         if (!entryKey.startsWith(prefix)) continue;
         // Only what flushes before the committed offset wrote: a flush that never committed is replayed.
-        const usable = committedOffset < 0 ? undefined : versions.filter((v) => Number.isNaN(v.end) || v.end < committedOffset).at(-1);
+        const usable =
+          committedOffset < 0
+            ? undefined
+            : versions.filter((v) => Number.isNaN(v.end) || v.end < committedOffset).at(-1);
         if (usable !== undefined) keyed.restore({ key: entryKey.slice(prefix.length), value: usable.value });
       }
     }
     task.restored();
-    if (metadata?.watermarkMs !== null && metadata?.watermarkMs !== undefined) task.advanceWatermark(metadata.watermarkMs);
+    if (metadata?.watermarkMs !== null && metadata?.watermarkMs !== undefined)
+      task.advanceWatermark(metadata.watermarkMs);
     task.drainOutputs(); // restoring emits nothing new: anything closed here was emitted before the commit
     const start = committedOffset < 0 ? Number(marks?.low ?? 0) : committedOffset;
     const state: PartitionState = {
@@ -429,7 +511,11 @@ export class TopologyRunner {
     const now = Date.now();
     const states = [...this.#partitions.values()].filter((s) => s.generation === this.#generation);
     const activity = new Map(states.map((s) => [s.task.id, s.lastActivityMs]));
-    const advances = idleAdvances(states.map((s) => s.task), activity, now);
+    const advances = idleAdvances(
+      states.map((s) => s.task),
+      activity,
+      now,
+    );
     for (const state of states) {
       const advance = advances.find((a) => a.task === state.task);
       const intervalMs = this.#options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
@@ -445,13 +531,17 @@ export class TopologyRunner {
           return;
         }
         const due = now - state.lastFlushMs >= intervalMs;
-        if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0)) await this.#flush(state, 'interval');
+        if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0))
+          await this.#flush(state, 'interval');
       }).catch((error: unknown) => {
         this.#fail(error);
       });
       const wm = state.task.watermarkMs;
       if (Number.isFinite(wm)) {
-        this.#metrics.watermarkDelayMs.set({ topology: this.#graph.name, topic: state.topic, partition: String(state.partition) }, now - wm);
+        this.#metrics.watermarkDelayMs.set(
+          { topology: this.#graph.name, topic: state.topic, partition: String(state.partition) },
+          now - wm,
+        );
       }
     }
     for (const store of this.#graph.stores) {
@@ -473,18 +563,40 @@ export class TopologyRunner {
     const outputs = state.task.drainOutputs();
     const late = state.task.late.splice(0);
     const deadLetters = state.deadLetters.splice(0);
-    const changes = [...state.task.stores].map(([store, keyed]) => ({ store, entries: keyed.drainChanges() }));
-    if (lastOffset < firstOffset && outputs.size === 0 && late.length === 0 && changes.every((c) => c.entries.length === 0)) {
+    const changes = [...state.task.stores].map(([store, keyed]) => ({
+      store,
+      entries: keyed.drainChanges(),
+    }));
+    if (
+      lastOffset < firstOffset &&
+      outputs.size === 0 &&
+      late.length === 0 &&
+      changes.every((c) => c.entries.length === 0)
+    ) {
       state.lastFlushMs = Date.now();
       return;
     }
-    const origin = { topic: state.topic, partition: state.partition, firstOffset, lastOffset, watermarkMs: watermark };
+    const origin = {
+      topic: state.topic,
+      partition: state.partition,
+      firstOffset,
+      lastOffset,
+      watermarkMs: watermark,
+    };
     const commitAt = async (offset: number, metadata: string): Promise<void> => {
-      await consumer.commitOffsets([{ topic: state.topic, partition: state.partition, offset: String(offset), metadata }]);
+      await consumer.commitOffsets([
+        { topic: state.topic, partition: state.partition, offset: String(offset), metadata },
+      ]);
     };
 
     // 1. Mark the range pending, so a replay cuts its first flush at the same place.
-    await commitAt(firstOffset, encodeCommitMetadata({ watermarkMs: state.committedWatermarkMs, pending: { end: lastOffset, watermarkMs: watermark } }));
+    await commitAt(
+      firstOffset,
+      encodeCommitMetadata({
+        watermarkMs: state.committedWatermarkMs,
+        pending: { end: lastOffset, watermarkMs: watermark },
+      }),
+    );
     // 2. Sinks, dead letters, late records.
     await this.#writeSinks(outputs, origin);
     await this.#writeLate(late, origin);
@@ -515,7 +627,13 @@ export class TopologyRunner {
 
   async #writeSinks(
     outputs: Map<string, SinkOutput[]>,
-    origin: { topic: string; partition: number; firstOffset: number; lastOffset: number; watermarkMs: number | null },
+    origin: {
+      topic: string;
+      partition: number;
+      firstOffset: number;
+      lastOffset: number;
+      watermarkMs: number | null;
+    },
   ): Promise<void> {
     for (const [name, list] of outputs) {
       const sink = this.#graph.sinks.get(name);
@@ -529,11 +647,18 @@ export class TopologyRunner {
     const stopTimer = this.#metrics.flushSeconds.startTimer(labels);
     if (sink.kind === 'clickhouse') {
       await this.#requireClickHouseWriter().insert(
-        { table: sink.table, rows: list.map((o) => sink.toRow(o.record.value, o.record)), deduplicationToken: token },
+        {
+          table: sink.table,
+          rows: list.map((o) => sink.toRow(o.record.value, o.record)),
+          deduplicationToken: token,
+        },
         { signal: this.#abort.signal },
       );
     } else {
-      const encode = sink.codec.kind === 'avro' ? await this.#requireKafkaWriter().avroEncoder(sink.topic, sink.codec.schema) : undefined;
+      const encode =
+        sink.codec.kind === 'avro'
+          ? await this.#requireKafkaWriter().avroEncoder(sink.topic, sink.codec.schema)
+          : undefined;
       await this.#requireKafkaWriter().send(
         sink.topic,
         list.map((o) => ({
@@ -548,15 +673,23 @@ export class TopologyRunner {
     const now = Date.now();
     this.#metrics.flushRows.observe(labels, list.length);
     this.#metrics.recordsOut.inc(labels, list.length);
-    for (const output of list) this.#metrics.endToEndSeconds.observe(labels, Math.max(0, now - output.record.timestampMs) / 1000);
+    for (const output of list)
+      this.#metrics.endToEndSeconds.observe(labels, Math.max(0, now - output.record.timestampMs) / 1000);
   }
 
   async #writeLate(
     late: ReturnType<Task['late']['splice']>,
-    origin: { topic: string; partition: number; firstOffset: number; lastOffset: number; watermarkMs: number | null },
+    origin: {
+      topic: string;
+      partition: number;
+      firstOffset: number;
+      lastOffset: number;
+      watermarkMs: number | null;
+    },
   ): Promise<void> {
     if (late.length === 0) return;
-    for (const record of late) this.#metrics.lateRecords.inc({ topology: this.#graph.name, store: record.store });
+    for (const record of late)
+      this.#metrics.lateRecords.inc({ topology: this.#graph.name, store: record.store });
     const withSink = new Map<string, SinkOutput[]>();
     const toTopic: OutgoingMessage[] = [];
     for (const record of late) {
@@ -567,7 +700,14 @@ export class TopologyRunner {
       } else {
         toTopic.push({
           key: record.record.key,
-          value: Buffer.from(JSON.stringify({ store: record.store, watermarkMs: record.watermarkMs, timestampMs: record.record.timestampMs, value: record.record.value })),
+          value: Buffer.from(
+            JSON.stringify({
+              store: record.store,
+              watermarkMs: record.watermarkMs,
+              timestampMs: record.record.timestampMs,
+              value: record.record.value,
+            }),
+          ),
           headers: {
             'stadion.store': record.store,
             [DEAD_LETTER_HEADERS.topic]: record.origin?.topic ?? '',

@@ -174,7 +174,13 @@ export class Task {
         });
         if (!accepted) {
           this.counters.late += 1;
-          this.late.push({ store: node.store, record, origin: this.#origin, watermarkMs: this.#watermarkMs, sink: node.late });
+          this.late.push({
+            store: node.store,
+            record,
+            origin: this.#origin,
+            watermarkMs: this.#watermarkMs,
+            sink: node.late,
+          });
         }
         return;
       }
@@ -241,7 +247,10 @@ export class Task {
 function findNode(nodes: readonly GraphNode[], id: string): GraphNode | undefined {
   for (const node of nodes) {
     if (node.id === id) return node;
-    const inOutlets = node.kind === 'branch' ? node.outlets.map((o) => findNode(o, id)).find((n) => n !== undefined) : undefined;
+    const inOutlets =
+      node.kind === 'branch'
+        ? node.outlets.map((o) => findNode(o, id)).find((n) => n !== undefined)
+        : undefined;
     const found = inOutlets ?? findNode(node.children, id);
     if (found !== undefined) return found;
   }

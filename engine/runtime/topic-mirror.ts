@@ -43,10 +43,11 @@ export class TopicMirror {
     void consumer
       .run({
         autoCommit: false,
-        eachBatch: async ({ batch, resolveOffset }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           for (const message of batch.messages) {
             await this.#handler(batch.topic, batch.partition, message);
-            resolveOffset(message.offset);
+            payload.resolveOffset(message.offset);
             this.#positions.set(`${batch.topic}/${batch.partition}`, Number(message.offset) + 1);
           }
           for (const wake of this.#waiters) wake();
@@ -69,11 +70,15 @@ export class TopicMirror {
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.#failure !== undefined) throw new StadionError('SERVICE_UNREACHABLE', 'topic mirror failed', { cause: this.#failure });
+      if (this.#failure !== undefined)
+        throw new StadionError('SERVICE_UNREACHABLE', 'topic mirror failed', { cause: this.#failure });
       const behind = targets.filter(([id, end]) => (this.#positions.get(id) ?? 0) < end);
       if (behind.length === 0) return;
       if (Date.now() > deadline) {
-        throw new StadionError('SERVICE_UNREACHABLE', `reading ${behind.map(([id]) => id).join(', ')} did not catch up within ${timeoutMs} ms`);
+        throw new StadionError(
+          'SERVICE_UNREACHABLE',
+          `reading ${behind.map(([id]) => id).join(', ')} did not catch up within ${timeoutMs} ms`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, 200);

@@ -72,7 +72,8 @@ export class WindowOperator {
 
   #addToFixed(record: StreamRecord<unknown>, watermarkMs: number, emitUpdate: EmitResult): boolean {
     const windows = this.#node.windows;
-    if (windows.kind === 'session') throw new StadionError('INTERNAL', 'fixed window path on session windows');
+    if (windows.kind === 'session')
+      throw new StadionError('INTERNAL', 'fixed window path on session windows');
     const { aggregator } = this.#node;
     let accepted = false;
     for (const window of windows.windowsFor(record.timestampMs)) {
@@ -128,7 +129,9 @@ export class WindowOperator {
   #index(storeKey: string, state: WindowState): void {
     const windows = this.#node.windows;
     const closeAt =
-      windows.kind === 'session' ? state.endMs + windows.gapMs + windows.graceMs : state.endMs + windows.graceMs;
+      windows.kind === 'session'
+        ? state.endMs + windows.gapMs + windows.graceMs
+        : state.endMs + windows.graceMs;
     this.#closeAt.set(storeKey, closeAt);
     this.#nextCloseMs = Math.min(this.#nextCloseMs, closeAt);
     if (windows.kind === 'session') {
@@ -164,7 +167,12 @@ export class WindowOperator {
     return {
       key: state.key,
       timestampMs: endMs - 1,
-      value: { key: state.key, windowStartMs: state.startMs, windowEndMs: endMs, value: this.#node.aggregator.result(state.acc) },
+      value: {
+        key: state.key,
+        windowStartMs: state.startMs,
+        windowEndMs: endMs,
+        value: this.#node.aggregator.result(state.acc),
+      },
     };
   }
 }

@@ -29,12 +29,21 @@ class JsonDecoder implements Decoder {
   }
 
   decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
-    if (bytes === null) return Promise.resolve({ ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' });
+    if (bytes === null)
+      return Promise.resolve({
+        ok: false,
+        code: 'UNDECODABLE',
+        message: 'null value (tombstone) on a stream',
+      });
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
-      return Promise.resolve({ ok: false, code: 'UNDECODABLE', message: `not JSON: ${(error as Error).message}` });
+      return Promise.resolve({
+        ok: false,
+        code: 'UNDECODABLE',
+        message: `not JSON: ${(error as Error).message}`,
+      });
     }
     if (!this.#codec.validate(parsed)) {
       const reason = this.#codec.explain?.(parsed) ?? 'the validation function refused it';
@@ -49,7 +58,10 @@ class AvroDecoder implements Decoder {
   readonly #schemas: WriterSchemas;
   readonly #reader: avsc.Type;
   /** Per writer schema id: a resolver to the reader type, or the reason there is none. */
-  readonly #resolvers = new Map<number, { writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }>();
+  readonly #resolvers = new Map<
+    number,
+    { writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }
+  >();
 
   constructor(codec: AvroCodec<unknown>, schemas: WriterSchemas) {
     this.#codec = codec;
@@ -58,9 +70,14 @@ class AvroDecoder implements Decoder {
   }
 
   async decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
-    if (bytes === null) return { ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' };
+    if (bytes === null)
+      return { ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' };
     if (bytes.length < 5 || bytes[0] !== 0) {
-      return { ok: false, code: 'UNDECODABLE', message: 'not in the Confluent wire format (magic byte 0 + schema id)' };
+      return {
+        ok: false,
+        code: 'UNDECODABLE',
+        message: 'not in the Confluent wire format (magic byte 0 + schema id)',
+      };
     }
     const id = bytes.readInt32BE(1);
     let entry = this.#resolvers.get(id);
@@ -71,24 +88,40 @@ class AvroDecoder implements Decoder {
     if ('error' in entry) return entry.error;
     let value: unknown;
     try {
-      const { value: decoded, offset } = this.#reader.decode(bytes, 5, entry.resolver);
-      if (offset < 0) return { ok: false, code: 'UNDECODABLE', message: `Avro body truncated for schema ${id}` };
+      const result = this.#reader.decode(bytes, 5, entry.resolver);
+      const decoded: unknown = result.value;
+      const offset = result.offset;
+      if (offset < 0)
+        return { ok: false, code: 'UNDECODABLE', message: `Avro body truncated for schema ${id}` };
       if (offset !== bytes.length) {
-        return { ok: false, code: 'UNDECODABLE', message: `Avro body is ${bytes.length - 5} bytes, schema ${id} read ${offset - 5}` };
+        return {
+          ok: false,
+          code: 'UNDECODABLE',
+          message: `Avro body is ${bytes.length - 5} bytes, schema ${id} read ${offset - 5}`,
+        };
       }
       value = decoded;
     } catch (error) {
-      return { ok: false, code: 'UNDECODABLE', message: `Avro body does not match schema ${id}: ${(error as Error).message}` };
+      return {
+        ok: false,
+        code: 'UNDECODABLE',
+        message: `Avro body does not match schema ${id}: ${(error as Error).message}`,
+      };
     }
     const check = this.#codec.validate?.(value);
-    if (check !== undefined && !check.ok) return { ok: false, code: 'VALIDATION_FAILED', message: check.reason };
+    if (check !== undefined && !check.ok)
+      return { ok: false, code: 'VALIDATION_FAILED', message: check.reason };
     return { ok: true, value };
   }
 
-  async #resolve(id: number): Promise<{ writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }> {
+  async #resolve(
+    id: number,
+  ): Promise<{ writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }> {
     const text = await this.#schemas.schemaById(id);
     if (text === undefined) {
-      return { error: { ok: false, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${id} is not in the registry` } };
+      return {
+        error: { ok: false, code: 'UNKNOWN_SCHEMA_ID', message: `schema id ${id} is not in the registry` },
+      };
     }
     try {
       const writer = avsc.Type.forSchema(JSON.parse(text) as avsc.Schema);

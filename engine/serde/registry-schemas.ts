@@ -7,22 +7,30 @@ export function registryWriterSchemas(config: SchemaRegistryConfig): WriterSchem
   const cache = new Map<number, string>();
   const headers: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json' };
   if (config.auth !== undefined) {
-    headers['authorization'] = `Basic ${Buffer.from(`${config.auth.username}:${config.auth.password}`).toString('base64')}`;
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${config.auth.username}:${config.auth.password}`).toString('base64')}`;
   }
   return {
     async schemaById(id: number): Promise<string | undefined> {
       const cached = cache.get(id);
       if (cached !== undefined) return cached;
-      const response = await fetch(`${config.url}/schemas/ids/${id}`, { headers, signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${config.url}/schemas/ids/${id}`, {
+        headers,
+        signal: AbortSignal.timeout(10_000),
+      });
       if (response.status === 404) {
         await response.body?.cancel();
         return undefined;
       }
       if (!response.ok) {
-        throw new StadionError('SERVICE_UNREACHABLE', `Schema Registry answered ${response.status} for schema id ${id}`);
+        throw new StadionError(
+          'SERVICE_UNREACHABLE',
+          `Schema Registry answered ${response.status} for schema id ${id}`,
+        );
       }
       const body = (await response.json()) as { schema?: unknown; schemaType?: unknown };
-      if (typeof body.schema !== 'string') throw new StadionError('SCHEMA', `Schema Registry sent no schema for id ${id}`);
+      if (typeof body.schema !== 'string')
+        throw new StadionError('SCHEMA', `Schema Registry sent no schema for id ${id}`);
       if (body.schemaType !== undefined && body.schemaType !== 'AVRO') return undefined;
       cache.set(id, body.schema);
       return body.schema;

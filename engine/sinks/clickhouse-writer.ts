@@ -50,7 +50,10 @@ export class ClickHouseWriter {
     this.#logger = logger;
   }
 
-  async insert(insert: ClickHouseInsert, options: { signal?: AbortSignal; between?: () => Promise<void> } = {}): Promise<void> {
+  async insert(
+    insert: ClickHouseInsert,
+    options: { signal?: AbortSignal; between?: () => Promise<void> } = {},
+  ): Promise<void> {
     if (insert.rows.length === 0) return;
     await retryUntilDone(
       () =>

@@ -50,7 +50,11 @@ export class KafkaWriter {
     return encoder;
   }
 
-  async send(topic: string, messages: readonly OutgoingMessage[], options: { signal?: AbortSignal } = {}): Promise<void> {
+  async send(
+    topic: string,
+    messages: readonly OutgoingMessage[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
     if (messages.length === 0) return;
     await retryUntilDone(
       () =>

@@ -28,7 +28,11 @@ export async function retryUntilDone<T>(attempt: () => Promise<T>, options: Retr
     } catch (error) {
       if (!options.isTransient(error)) throw error;
       if (options.signal?.aborted === true) {
-        throw new StadionError('SERVICE_UNREACHABLE', `${options.what}: gave up after ${n} attempts (stopping)`, { cause: error });
+        throw new StadionError(
+          'SERVICE_UNREACHABLE',
+          `${options.what}: gave up after ${n} attempts (stopping)`,
+          { cause: error },
+        );
       }
       options.onRetry?.(error, n, delayMs);
       options.logger.warn(`${options.what} failed, retrying`, { attempt: n, delayMs, error });

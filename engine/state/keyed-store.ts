@@ -45,7 +45,10 @@ export class KeyedStore {
 
   /** The changes since the last call, one entry per changed key with its latest value. */
   drainChanges(): ChangelogEntry[] {
-    const changes = [...this.#dirty].map((key) => ({ key, value: this.#values.has(key) ? this.#values.get(key) : null }));
+    const changes = [...this.#dirty].map((key) => ({
+      key,
+      value: this.#values.has(key) ? this.#values.get(key) : null,
+    }));
     this.#dirty.clear();
     return changes;
   }

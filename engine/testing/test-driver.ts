@@ -92,9 +92,15 @@ export class TestDriver {
       value,
       timestampMs: source.timestampOf(value, kafkaTimestampMs),
     };
-    this.#run(task, () => {
-      task.process(record, { topic: source.topic, partition, offset });
-    }, input, partition, offset);
+    this.#run(
+      task,
+      () => {
+        task.process(record, { topic: source.topic, partition, offset });
+      },
+      input,
+      partition,
+      offset,
+    );
     this.#collect(task);
   }
 
@@ -113,7 +119,13 @@ export class TestDriver {
     }
     const partition = this.#partitionFor(source, options);
     const task = this.#task(source, partition);
-    this.#badRecord({ input, partition, offset: this.#nextOffset(task.id), code: result.code, message: result.message });
+    this.#badRecord({
+      input,
+      partition,
+      offset: this.#nextOffset(task.id),
+      code: result.code,
+      message: result.message,
+    });
   }
 
   /** Registers a writer schema (as the registry would) and returns its id. */
@@ -135,7 +147,11 @@ export class TestDriver {
   /** Moves the wall clock: partitions idle for longer than their source's idle timeout stop holding the watermark. */
   advanceWallClock(ms: number): void {
     this.#wallClockMs += ms;
-    for (const { task, watermarkMs } of idleAdvances([...this.#tasks.values()], this.#lastActivityMs, this.#wallClockMs)) {
+    for (const { task, watermarkMs } of idleAdvances(
+      [...this.#tasks.values()],
+      this.#lastActivityMs,
+      this.#wallClockMs,
+    )) {
       task.advanceWatermark(watermarkMs);
       this.#collect(task);
     }
@@ -200,7 +216,8 @@ export class TestDriver {
       for (const [name, store] of task.stores) {
         const prefix = `${task.id}/`;
         for (const entry of this.#changelog.get(name) ?? []) {
-          if (entry.key.startsWith(prefix)) store.restore({ key: entry.key.slice(prefix.length), value: entry.value });
+          if (entry.key.startsWith(prefix))
+            store.restore({ key: entry.key.slice(prefix.length), value: entry.value });
         }
       }
       task.restored();
@@ -226,13 +243,23 @@ export class TestDriver {
       work();
     } catch (error) {
       this.#collect(task);
-      this.#badRecord({ input, partition, offset, code: 'PROCESSING_FAILED', message: (error as Error).message });
+      this.#badRecord({
+        input,
+        partition,
+        offset,
+        code: 'PROCESSING_FAILED',
+        message: (error as Error).message,
+      });
     }
   }
 
   #badRecord(letter: DeadLetter): void {
     const policy = this.#options.badRecordPolicy ?? 'dead-letter';
-    if (policy === 'fail') throw new StadionError('INTERNAL', `${letter.code} at ${letter.input}[${letter.partition}]@${letter.offset}: ${letter.message}`);
+    if (policy === 'fail')
+      throw new StadionError(
+        'INTERNAL',
+        `${letter.code} at ${letter.input}[${letter.partition}]@${letter.offset}: ${letter.message}`,
+      );
     if (policy === 'dead-letter') this.#deadLetters.push(letter);
   }
 
@@ -256,7 +283,10 @@ export class TestDriver {
     const source = this.#graph.sources.find((s) => s.name === input);
     if (source === undefined) {
       const known = [...this.#graph.sources.map((s) => s.name), ...this.#graph.tables.map((t) => t.name)];
-      throw new StadionError('USAGE', `no input "${input}" in ${this.#graph.name} (inputs: ${known.join(', ')})`);
+      throw new StadionError(
+        'USAGE',
+        `no input "${input}" in ${this.#graph.name} (inputs: ${known.join(', ')})`,
+      );
     }
     return source;
   }
@@ -264,7 +294,10 @@ export class TestDriver {
   #sink(name: string): NonNullable<ReturnType<TopologyGraph['sinks']['get']>> {
     const sink = this.#graph.sinks.get(name);
     if (sink === undefined) {
-      throw new StadionError('USAGE', `no sink "${name}" in ${this.#graph.name} (sinks: ${[...this.#graph.sinks.keys()].join(', ')})`);
+      throw new StadionError(
+        'USAGE',
+        `no sink "${name}" in ${this.#graph.name} (sinks: ${[...this.#graph.sinks.keys()].join(', ')})`,
+      );
     }
     return sink;
   }

@@ -68,17 +68,32 @@ export class Stream<V> {
   }
 
   map<W>(fn: (value: V, record: StreamRecord<V>) => W): Stream<W> {
-    return this.#next({ kind: 'map', id: this.#builder.nextId('map'), fn: (r) => fn(r.value as V, r as StreamRecord<V>), children: [] });
+    return this.#next({
+      kind: 'map',
+      id: this.#builder.nextId('map'),
+      fn: (r) => fn(r.value as V, r as StreamRecord<V>),
+      children: [],
+    });
   }
 
   filter<W extends V>(predicate: (value: V, record: StreamRecord<V>) => value is W): Stream<W>;
   filter(predicate: (value: V, record: StreamRecord<V>) => boolean): Stream<V>;
   filter(predicate: (value: V, record: StreamRecord<V>) => boolean): Stream<V> {
-    return this.#next({ kind: 'filter', id: this.#builder.nextId('filter'), fn: (r) => predicate(r.value as V, r as StreamRecord<V>), children: [] });
+    return this.#next({
+      kind: 'filter',
+      id: this.#builder.nextId('filter'),
+      fn: (r) => predicate(r.value as V, r as StreamRecord<V>),
+      children: [],
+    });
   }
 
   flatMap<W>(fn: (value: V, record: StreamRecord<V>) => Iterable<W>): Stream<W> {
-    return this.#next({ kind: 'flatMap', id: this.#builder.nextId('flatMap'), fn: (r) => fn(r.value as V, r as StreamRecord<V>), children: [] });
+    return this.#next({
+      kind: 'flatMap',
+      id: this.#builder.nextId('flatMap'),
+      fn: (r) => fn(r.value as V, r as StreamRecord<V>),
+      children: [],
+    });
   }
 
   /**
@@ -86,7 +101,12 @@ export class Stream<V> {
    * partition: re-key to a refinement of the partition key (e.g. session id -> session id + athlete id).
    */
   selectKey(fn: (value: V, record: StreamRecord<V>) => string | null): Stream<V> {
-    return this.#next({ kind: 'selectKey', id: this.#builder.nextId('selectKey'), fn: (r) => fn(r.value as V, r as StreamRecord<V>), children: [] });
+    return this.#next({
+      kind: 'selectKey',
+      id: this.#builder.nextId('selectKey'),
+      fn: (r) => fn(r.value as V, r as StreamRecord<V>),
+      children: [],
+    });
   }
 
   /** Routes each record to the first branch whose predicate holds; `other` gets the rest. */
@@ -94,7 +114,8 @@ export class Stream<V> {
     branches: B,
   ): { readonly [K in keyof B]: Stream<V> } & { readonly other: Stream<V> } {
     const names = Object.keys(branches);
-    if (names.includes('other')) throw new StadionError('CONFIG_INVALID', 'branch: "other" is reserved for unmatched records');
+    if (names.includes('other'))
+      throw new StadionError('CONFIG_INVALID', 'branch: "other" is reserved for unmatched records');
     const outlets: GraphNode[][] = names.map(() => []);
     outlets.push([]);
     const node: GraphNode = {
@@ -111,7 +132,9 @@ export class Stream<V> {
     this.#attach(node);
     const result: Record<string, Stream<V>> = {};
     outlets.forEach((outlet, i) => {
-      result[i < names.length ? (names[i] ?? '') : 'other'] = new Stream<V>(this.#builder, (child) => outlet.push(child));
+      result[i < names.length ? (names[i] ?? '') : 'other'] = new Stream<V>(this.#builder, (child) =>
+        outlet.push(child),
+      );
     });
     return result as { readonly [K in keyof B]: Stream<V> } & { readonly other: Stream<V> };
   }
@@ -155,7 +178,12 @@ export class Stream<V> {
 
   to(sink: SinkSpec<V>): void {
     this.#builder.registerSink(sink as SinkSpec<unknown>);
-    this.#attach({ kind: 'sink', id: this.#builder.nextId(`sink:${sink.name}`), sink: sink as SinkSpec<unknown>, children: [] });
+    this.#attach({
+      kind: 'sink',
+      id: this.#builder.nextId(`sink:${sink.name}`),
+      sink: sink as SinkSpec<unknown>,
+      children: [],
+    });
   }
 }
 
@@ -166,7 +194,11 @@ export class WindowedStream<V> {
   #late: SinkSpec<unknown> | undefined;
 
   /** @internal */
-  constructor(builder: TopologyBuilder, attach: (node: GraphNode) => void, windows: FixedWindows | SessionWindowsSpec) {
+  constructor(
+    builder: TopologyBuilder,
+    attach: (node: GraphNode) => void,
+    windows: FixedWindows | SessionWindowsSpec,
+  ) {
     this.#builder = builder;
     this.#attach = attach;
     this.#windows = windows;
@@ -179,7 +211,10 @@ export class WindowedStream<V> {
     return this;
   }
 
-  aggregate<Acc, Out>(name: string, aggregator: Aggregator<V, Acc, Out>): { final(): Stream<WindowResult<Out>>; updates(): Stream<WindowResult<Out>> } {
+  aggregate<Acc, Out>(
+    name: string,
+    aggregator: Aggregator<V, Acc, Out>,
+  ): { final(): Stream<WindowResult<Out>>; updates(): Stream<WindowResult<Out>> } {
     const make = (emit: 'final' | 'updates'): Stream<WindowResult<Out>> => {
       const store = this.#builder.claimStore(name);
       const node: GraphNode = {
@@ -209,7 +244,10 @@ export class TopologyBuilder {
 
   constructor(name: string) {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-      throw new StadionError('CONFIG_INVALID', `topology name "${name}" may only use letters, digits, ".", "_" and "-"`);
+      throw new StadionError(
+        'CONFIG_INVALID',
+        `topology name "${name}" may only use letters, digits, ".", "_" and "-"`,
+      );
     }
     this.name = name;
   }
@@ -221,8 +259,12 @@ export class TopologyBuilder {
       name,
       topic: options.topic,
       codec: options.codec as ValueCodec<unknown>,
-      timestampOf: extractor === undefined ? (_v, kafkaMs) => kafkaMs : (v, kafkaMs) => extractor(v as V, kafkaMs),
-      maxOutOfOrdernessMs: nonNegative(options.maxOutOfOrdernessMs ?? DEFAULT_MAX_OUT_OF_ORDERNESS_MS, 'maxOutOfOrdernessMs'),
+      timestampOf:
+        extractor === undefined ? (_v, kafkaMs) => kafkaMs : (v, kafkaMs) => extractor(v as V, kafkaMs),
+      maxOutOfOrdernessMs: nonNegative(
+        options.maxOutOfOrdernessMs ?? DEFAULT_MAX_OUT_OF_ORDERNESS_MS,
+        'maxOutOfOrdernessMs',
+      ),
       idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 'idleTimeoutMs'),
       children: [],
     };
@@ -245,9 +287,13 @@ export class TopologyBuilder {
   /** @internal */
   claimStore(name: string): string {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-      throw new StadionError('CONFIG_INVALID', `store name "${name}" may only use letters, digits, ".", "_" and "-"`);
+      throw new StadionError(
+        'CONFIG_INVALID',
+        `store name "${name}" may only use letters, digits, ".", "_" and "-"`,
+      );
     }
-    if (this.#stores.has(name)) throw new StadionError('CONFIG_INVALID', `store "${name}" is defined twice in ${this.name}`);
+    if (this.#stores.has(name))
+      throw new StadionError('CONFIG_INVALID', `store "${name}" is defined twice in ${this.name}`);
     this.#stores.add(name);
     return name;
   }
@@ -256,14 +302,24 @@ export class TopologyBuilder {
   registerSink(sink: SinkSpec<unknown>): void {
     const existing = this.#sinks.get(sink.name);
     if (existing !== undefined && existing !== sink) {
-      throw new StadionError('CONFIG_INVALID', `two different sinks are named "${sink.name}" in ${this.name}`);
+      throw new StadionError(
+        'CONFIG_INVALID',
+        `two different sinks are named "${sink.name}" in ${this.name}`,
+      );
     }
     this.#sinks.set(sink.name, sink);
   }
 
   build(): TopologyGraph {
-    if (this.#sources.length === 0) throw new StadionError('CONFIG_INVALID', `topology ${this.name} has no stream`);
-    return { name: this.name, sources: this.#sources, tables: this.#tables, sinks: this.#sinks, stores: [...this.#stores] };
+    if (this.#sources.length === 0)
+      throw new StadionError('CONFIG_INVALID', `topology ${this.name} has no stream`);
+    return {
+      name: this.name,
+      sources: this.#sources,
+      tables: this.#tables,
+      sinks: this.#sinks,
+      stores: [...this.#stores],
+    };
   }
 
   #checkName(name: string): void {
@@ -280,6 +336,7 @@ export function defineTopology(name: string, define: (t: TopologyBuilder) => voi
 }
 
 function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new StadionError('CONFIG_INVALID', `${name} must be >= 0, got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new StadionError('CONFIG_INVALID', `${name} must be >= 0, got ${value}`);
   return value;
 }

@@ -33,6 +33,9 @@ export function avro<V>(schema: AvroSchemaDefinition, validate?: (value: V) => V
   return validate === undefined ? { kind: 'avro', schema } : { kind: 'avro', schema, validate };
 }
 
-export function json<V>(validate: (value: unknown) => value is V, explain?: (value: unknown) => string): JsonCodec<V> {
+export function json<V>(
+  validate: (value: unknown) => value is V,
+  explain?: (value: unknown) => string,
+): JsonCodec<V> {
   return explain === undefined ? { kind: 'json', validate } : { kind: 'json', validate, explain };
 }

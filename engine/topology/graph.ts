@@ -15,16 +15,35 @@ export interface ProcessorSpec<S, V, W> {
   /** State for a key seen for the first time. */
   init(key: string | null): S;
   /** Returns the key's new state, or undefined to delete it. */
-  process(state: S, record: StreamRecord<V>, emit: (value: W, options?: { key?: string | null; timestampMs?: number }) => void): S | undefined;
+  process(
+    state: S,
+    record: StreamRecord<V>,
+    emit: (value: W, options?: { key?: string | null; timestampMs?: number }) => void,
+  ): S | undefined;
   /** Called for every key with state when the watermark advances; returns the new state or undefined to delete it. */
-  onWatermark?(state: S, key: string | null, watermarkMs: number, emit: (value: W, options?: { key?: string | null; timestampMs?: number }) => void): S | undefined;
+  onWatermark?(
+    state: S,
+    key: string | null,
+    watermarkMs: number,
+    emit: (value: W, options?: { key?: string | null; timestampMs?: number }) => void,
+  ): S | undefined;
 }
 
 export type GraphNode =
   | { kind: 'map'; id: string; fn: (record: StreamRecord<unknown>) => unknown; children: GraphNode[] }
-  | { kind: 'selectKey'; id: string; fn: (record: StreamRecord<unknown>) => string | null; children: GraphNode[] }
+  | {
+      kind: 'selectKey';
+      id: string;
+      fn: (record: StreamRecord<unknown>) => string | null;
+      children: GraphNode[];
+    }
   | { kind: 'filter'; id: string; fn: (record: StreamRecord<unknown>) => boolean; children: GraphNode[] }
-  | { kind: 'flatMap'; id: string; fn: (record: StreamRecord<unknown>) => Iterable<unknown>; children: GraphNode[] }
+  | {
+      kind: 'flatMap';
+      id: string;
+      fn: (record: StreamRecord<unknown>) => Iterable<unknown>;
+      children: GraphNode[];
+    }
   | {
       kind: 'branch';
       id: string;
@@ -42,7 +61,13 @@ export type GraphNode =
       inner: boolean;
       children: GraphNode[];
     }
-  | { kind: 'process'; id: string; store: string; spec: ProcessorSpec<unknown, unknown, unknown>; children: GraphNode[] }
+  | {
+      kind: 'process';
+      id: string;
+      store: string;
+      spec: ProcessorSpec<unknown, unknown, unknown>;
+      children: GraphNode[];
+    }
   | {
       kind: 'window';
       id: string;

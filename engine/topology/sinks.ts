@@ -34,7 +34,12 @@ export function clickhouseSink<V>(options: {
   toRow: (value: V, record: StreamRecord<V>) => ClickHouseRow;
   name?: string;
 }): ClickHouseSinkSpec<V> {
-  return { kind: 'clickhouse', name: options.name ?? options.table, table: options.table, toRow: options.toRow };
+  return {
+    kind: 'clickhouse',
+    name: options.name ?? options.table,
+    table: options.table,
+    toRow: options.toRow,
+  };
 }
 
 export function kafkaSink<V>(options: {
@@ -43,6 +48,11 @@ export function kafkaSink<V>(options: {
   keyOf?: (value: V, record: StreamRecord<V>) => string | null;
   name?: string;
 }): KafkaSinkSpec<V> {
-  const spec: KafkaSinkSpec<V> = { kind: 'kafka', name: options.name ?? options.topic, topic: options.topic, codec: options.codec };
+  const spec: KafkaSinkSpec<V> = {
+    kind: 'kafka',
+    name: options.name ?? options.topic,
+    topic: options.topic,
+    codec: options.codec,
+  };
   return options.keyOf === undefined ? spec : { ...spec, keyOf: options.keyOf };
 }

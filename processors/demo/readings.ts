@@ -20,7 +20,9 @@ export const readingsTopology = defineTopology('demo-readings', (t) => {
   const readings = t.stream('readings', {
     topic: READINGS_TOPIC,
     codec: avro<Reading>(READING_SCHEMA, (r) =>
-      Number.isFinite(r.speedMps) && r.speedMps >= 0 ? { ok: true } : { ok: false, reason: `speedMps ${r.speedMps} is not a speed` },
+      Number.isFinite(r.speedMps) && r.speedMps >= 0
+        ? { ok: true }
+        : { ok: false, reason: `speedMps ${r.speedMps} is not a speed` },
     ),
     timestampOf: (r) => r.eventTimeMs,
     maxOutOfOrdernessMs: 2_000,
@@ -30,7 +32,11 @@ export const readingsTopology = defineTopology('demo-readings', (t) => {
     .window(TimeWindows.ofSizeAndGrace(10_000, 1_000))
     .aggregate(
       'reading-windows',
-      combine({ readings: count<Reading>(), meanSpeed: mean((r: Reading) => r.speedMps), maxSpeed: max((r: Reading) => r.speedMps) }),
+      combine({
+        readings: count<Reading>(),
+        meanSpeed: mean((r: Reading) => r.speedMps),
+        maxSpeed: max((r: Reading) => r.speedMps),
+      }),
     )
     .final()
     .to(
@@ -60,7 +66,12 @@ export const readingsTopology = defineTopology('demo-readings', (t) => {
     .to(
       clickhouseSink({
         table: 'demo_reading_peaks',
-        toRow: (r) => ({ sensor_id: r.sensorId, sequence: r.sequence, event_time: r.eventTimeMs, speed_mps: r.speedMps }),
+        toRow: (r) => ({
+          sensor_id: r.sensorId,
+          sequence: r.sequence,
+          event_time: r.eventTimeMs,
+          speed_mps: r.speedMps,
+        }),
       }),
     );
 });

@@ -20,7 +20,18 @@ export interface EngineProcess {
 export function startEngine(env: Readonly<Record<string, string>>, args: readonly string[]): EngineProcess {
   const child = spawn(
     process.execPath,
-    [STADION_BIN, 'run', 'demo-readings', '--metrics-port', '0', '--flush-interval-ms', '200', '--session-timeout-ms', '6000', ...args],
+    [
+      STADION_BIN,
+      'run',
+      'demo-readings',
+      '--metrics-port',
+      '0',
+      '--flush-interval-ms',
+      '200',
+      '--session-timeout-ms',
+      '6000',
+      ...args,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STADION_LOG_LEVEL: 'warn', ...env } },
   );
   let output = '';
@@ -50,7 +61,12 @@ export function makeReadings(seed: number, sensors: number, perSensor: number): 
   for (let s = 0; s < sensors; s += 1) {
     const list: Reading[] = [];
     for (let i = 0; i < perSensor; i += 1) {
-      list.push({ sensorId: `sensor-${s}`, sequence: i, eventTimeMs: startMs + i * 100, speedMps: Math.round(random() * 12_000) / 1000 });
+      list.push({
+        sensorId: `sensor-${s}`,
+        sequence: i,
+        eventTimeMs: startMs + i * 100,
+        speedMps: Math.round(random() * 12_000) / 1000,
+      });
     }
     for (let i = 0; i < list.length; i += 1) {
       const j = Math.min(list.length - 1, i + Math.floor(random() * 10)); // at most 9 steps = 0.9 s later
@@ -64,35 +80,60 @@ export function makeReadings(seed: number, sensors: number, perSensor: number): 
     bySensor.push(list);
   }
   const interleaved: Reading[] = [];
-  for (let i = 0; i < perSensor; i += 1) for (const list of bySensor) if (list[i] !== undefined) interleaved.push(list[i] as Reading);
+  for (let i = 0; i < perSensor; i += 1)
+    for (const list of bySensor) if (list[i] !== undefined) interleaved.push(list[i] as Reading);
   return interleaved;
 }
 
-export async function produceReadings(kafka: Kafka, config: StadionConfig, readings: readonly Reading[], poison: readonly Buffer[] = []): Promise<void> {
+export async function produceReadings(
+  kafka: Kafka,
+  config: StadionConfig,
+  readings: readonly Reading[],
+  poison: readonly Buffer[] = [],
+): Promise<void> {
   const registry = createSchemaRegistry(config.schemaRegistry);
-  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(READING_SCHEMA) }, { subject: `${READINGS_TOPIC}-value` });
+  const { id } = await registry.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(READING_SCHEMA) },
+    { subject: `${READINGS_TOPIC}-value` },
+  );
   const producer = kafka.producer();
   await producer.connect();
   try {
     for (let i = 0; i < readings.length; i += 2_000) {
       const chunk = readings.slice(i, i + 2_000);
-      const messages = await Promise.all(chunk.map(async (r) => ({ key: r.sensorId, value: await registry.encode(id, r) })));
+      const messages = await Promise.all(
+        chunk.map(async (r) => ({ key: r.sensorId, value: await registry.encode(id, r) })),
+      );
       await producer.send({ topic: READINGS_TOPIC, acks: -1, messages });
     }
-    if (poison.length > 0) await producer.send({ topic: READINGS_TOPIC, acks: -1, messages: poison.map((value) => ({ key: 'sensor-0', value })) });
+    if (poison.length > 0)
+      await producer.send({
+        topic: READINGS_TOPIC,
+        acks: -1,
+        messages: poison.map((value) => ({ key: 'sensor-0', value })),
+      });
   } finally {
     await producer.disconnect();
   }
 }
 
 /** Waits until the group has committed every partition up to the topic's end. */
-export async function waitForCompletion(admin: Admin, groupId: string, timeoutMs: number, engine?: EngineProcess): Promise<void> {
-  const ends = new Map((await admin.fetchTopicOffsets(READINGS_TOPIC)).map((p) => [p.partition, Number(p.high)]));
+export async function waitForCompletion(
+  admin: Admin,
+  groupId: string,
+  timeoutMs: number,
+  engine?: EngineProcess,
+): Promise<void> {
+  const ends = new Map(
+    (await admin.fetchTopicOffsets(READINGS_TOPIC)).map((p) => [p.partition, Number(p.high)]),
+  );
   await waitFor(
     async () => {
-      if (engine !== undefined && engine.child.exitCode !== null) throw new Error(`engine exited ${engine.child.exitCode}: ${engine.output()}`);
+      if (engine !== undefined && engine.child.exitCode !== null)
+        throw new Error(`engine exited ${engine.child.exitCode}: ${engine.output()}`);
       const [committed] = await admin.fetchOffsets({ groupId, topics: [READINGS_TOPIC] });
-      const done = committed?.partitions.every((p) => Number(p.offset) >= (ends.get(p.partition) ?? 0)) ?? false;
+      const done =
+        committed?.partitions.every((p) => Number(p.offset) >= (ends.get(p.partition) ?? 0)) ?? false;
       return done ? true : undefined;
     },
     { timeoutMs, intervalMs: 200, what: `group ${groupId} to commit everything` },
@@ -105,7 +146,10 @@ export async function committedCount(admin: Admin, groupId: string): Promise<num
   return (committed?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 
-export async function resultRows(clickhouse: ClickHouseClient, database: string): Promise<{ windows: string[]; peaks: string[] }> {
+export async function resultRows(
+  clickhouse: ClickHouseClient,
+  database: string,
+): Promise<{ windows: string[]; peaks: string[] }> {
   const rows = async (query: string): Promise<string[]> => {
     const rs = await clickhouse.query({ query, format: 'JSONCompactEachRow' });
     return (await rs.json<unknown[]>()).map((row) => JSON.stringify(row));
@@ -115,6 +159,8 @@ export async function resultRows(clickhouse: ClickHouseClient, database: string)
       `SELECT sensor_id, toUnixTimestamp64Milli(window_start), toUnixTimestamp64Milli(window_end), readings, round(mean_speed_mps, 9), max_speed_mps
        FROM ${database}.demo_reading_windows ORDER BY sensor_id, window_start`,
     ),
-    peaks: await rows(`SELECT sensor_id, sequence, toUnixTimestamp64Milli(event_time), speed_mps FROM ${database}.demo_reading_peaks ORDER BY sensor_id, sequence`),
+    peaks: await rows(
+      `SELECT sensor_id, sequence, toUnixTimestamp64Milli(event_time), speed_mps FROM ${database}.demo_reading_peaks ORDER BY sensor_id, sequence`,
+    ),
   };
 }

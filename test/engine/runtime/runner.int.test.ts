@@ -12,10 +12,22 @@ import { silentLogger } from '../../../engine/log.ts';
 import { DEAD_LETTER_HEADERS } from '../../../engine/serde/dead-letter.ts';
 import { READINGS_TOPIC } from '../../../processors/demo/readings.ts';
 import { seededRandom, testSeed } from '../../support/random.ts';
-import { makeDataDir, removeDataDir, startStackProcess, type StackProcess } from '../../support/stack-process.ts';
+import {
+  makeDataDir,
+  removeDataDir,
+  startStackProcess,
+  type StackProcess,
+} from '../../support/stack-process.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 import { waitFor } from '../../support/wait.ts';
-import { committedCount, makeReadings, produceReadings, resultRows, startEngine, waitForCompletion } from './engine-process.ts';
+import {
+  committedCount,
+  makeReadings,
+  produceReadings,
+  resultRows,
+  startEngine,
+  waitForCompletion,
+} from './engine-process.ts';
 
 const SEED = testSeed('runner.int');
 const SENSORS = 16;
@@ -30,7 +42,10 @@ let admin: Admin;
 let clickhouse: ClickHouseClient;
 let reference: { windows: string[]; peaks: string[] };
 
-function engineEnv(database: string, clickhouseUrl = stack.env['CLICKHOUSE_URL'] ?? ''): Record<string, string> {
+function engineEnv(
+  database: string,
+  clickhouseUrl = stack.env['CLICKHOUSE_URL'] ?? '',
+): Record<string, string> {
   return { ...stack.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database };
 }
 
@@ -42,14 +57,17 @@ beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
   clickhouse = createClient({ url: config.clickhouse.url });
-  for (const db of ['reference', 'crashes', 'pair', 'outage', 'slow']) await clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  for (const db of ['reference', 'crashes', 'pair', 'outage', 'slow'])
+    await clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
   const poison = [
     Buffer.from('definitely not avro'),
     Buffer.from([0, 0, 0, 0x27, 0x0f, 1, 2, 3]), // schema id 9999
   ];
   await produceReadings(kafka, config, makeReadings(SEED, SENSORS, PER_SENSOR), poison);
   // One reading that decodes but fails the topology's validation (negative speed).
-  await produceReadings(kafka, config, [{ sensorId: 'sensor-0', sequence: 1e9, eventTimeMs: 0, speedMps: -1 }]);
+  await produceReadings(kafka, config, [
+    { sensorId: 'sensor-0', sequence: 1e9, eventTimeMs: 0, speedMps: -1 },
+  ]);
 
   const engine = startEngine(engineEnv('reference'), ['--group', 'reference']);
   await waitForCompletion(admin, 'reference', 120_000, engine);
@@ -86,7 +104,10 @@ describe('stadion run on the local stack', () => {
         return Promise.resolve();
       },
     });
-    await waitFor(() => (seen.length >= 3 ? true : undefined), { timeoutMs: 30_000, what: 'three dead letters' });
+    await waitFor(() => (seen.length >= 3 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'three dead letters',
+    });
     await consumer.disconnect();
     const codes = seen.slice(0, 3).map((h) => h[DEAD_LETTER_HEADERS.code]);
     expect(codes).toEqual(['UNDECODABLE', 'UNKNOWN_SCHEMA_ID', 'VALIDATION_FAILED']);
@@ -142,10 +163,13 @@ describe('stadion run on the local stack', () => {
     await proxy.down();
     const before = await committedCount(admin, 'outage');
     // While ClickHouse is down, offsets cannot move past what was flushed.
-    await waitFor(async () => (engine.child.exitCode === null && engine.output().includes('retrying') ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'the engine to retry the insert',
-    });
+    await waitFor(
+      () => (engine.child.exitCode === null && engine.output().includes('retrying') ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        what: 'the engine to retry the insert',
+      },
+    );
     expect(await committedCount(admin, 'outage')).toBeLessThanOrEqual(before + 1);
     await proxy.up();
     await waitForCompletion(admin, 'outage', 120_000, engine);
@@ -159,7 +183,10 @@ describe('stadion run on the local stack', () => {
     proxy.responseDelayMs = 150;
     await proxy.up();
     const engine = startEngine(engineEnv('slow', `http://127.0.0.1:${proxy.port}`), ['--group', 'slow']);
-    const metricsUrl = await waitFor(() => /metrics at (\S+)/.exec(engine.output())?.[1], { timeoutMs: 60_000, what: 'the metrics URL' });
+    const metricsUrl = await waitFor(() => /metrics at (\S+)/.exec(engine.output())?.[1], {
+      timeoutMs: 60_000,
+      what: 'the metrics URL',
+    });
     let peakRssBytes = 0;
     await waitFor(
       async () => {
@@ -168,7 +195,10 @@ describe('stadion run on the local stack', () => {
         peakRssBytes = Math.max(peakRssBytes, rss);
         const [committed] = await admin.fetchOffsets({ groupId: 'slow', topics: [READINGS_TOPIC] });
         const ends = await admin.fetchTopicOffsets(READINGS_TOPIC);
-        const done = committed?.partitions.every((p) => Number(p.offset) >= Number(ends.find((e) => e.partition === p.partition)?.high)) ?? false;
+        const done =
+          committed?.partitions.every(
+            (p) => Number(p.offset) >= Number(ends.find((e) => e.partition === p.partition)?.high),
+          ) ?? false;
         return done ? true : undefined;
       },
       { timeoutMs: 240_000, intervalMs: 250, what: 'the slowed engine to finish' },

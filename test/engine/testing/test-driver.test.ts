@@ -5,7 +5,12 @@ import { TestDriver } from '../../../engine/testing/test-driver.ts';
 import { defineTopology, type WindowResult } from '../../../engine/topology/builder.ts';
 import { avro, json, type AvroSchemaDefinition } from '../../../engine/topology/codecs.ts';
 import { clickhouseSink, kafkaSink } from '../../../engine/topology/sinks.ts';
-import { SessionWindows, TimeWindows, type FixedWindows, type SessionWindowsSpec } from '../../../engine/windows/index.ts';
+import {
+  SessionWindows,
+  TimeWindows,
+  type FixedWindows,
+  type SessionWindowsSpec,
+} from '../../../engine/windows/index.ts';
 
 interface Reading {
   sensor: string;
@@ -60,10 +65,17 @@ describe('stateless operators', () => {
 
   it('joins with the latest table value, inner or left', () => {
     const graph = defineTopology('join', (t) => {
-      const names = t.table('names', { topic: 'names', codec: json((v): v is { label: string } => typeof v === 'object') });
+      const names = t.table('names', {
+        topic: 'names',
+        codec: json((v): v is { label: string } => typeof v === 'object'),
+      });
       const stream = readings()(t);
-      stream.join(names, (r, n) => `${r.sensor}:${n?.label ?? '?'}`, { keyOf: (r) => r.sensor }).to(memory('left'));
-      stream.join(names, (r, n) => `${r.sensor}:${n?.label ?? '?'}`, { keyOf: (r) => r.sensor, inner: true }).to(memory('inner'));
+      stream
+        .join(names, (r, n) => `${r.sensor}:${n?.label ?? '?'}`, { keyOf: (r) => r.sensor })
+        .to(memory('left'));
+      stream
+        .join(names, (r, n) => `${r.sensor}:${n?.label ?? '?'}`, { keyOf: (r) => r.sensor, inner: true })
+        .to(memory('inner'));
     });
     const driver = new TestDriver(graph);
     driver.pipe('readings', { sensor: 'a', t: 1, v: 1 });
@@ -93,7 +105,13 @@ describe('keyed state', () => {
 
   it('keeps state per key and deletes it when the processor returns undefined', () => {
     const driver = new TestDriver(graph);
-    for (const [sensor, v] of [['a', 10], ['b', 1], ['a', 95], ['a', 5]] as const) driver.pipe('readings', { sensor, t: 0, v });
+    for (const [sensor, v] of [
+      ['a', 10],
+      ['b', 1],
+      ['a', 95],
+      ['a', 5],
+    ] as const)
+      driver.pipe('readings', { sensor, t: 0, v });
     expect(driver.output<{ total: number }>('totals').map((r) => [r.key, r.value.total])).toEqual([
       ['a', 10],
       ['b', 1],
@@ -113,18 +131,29 @@ describe('keyed state', () => {
 });
 
 describe('windows', () => {
-  const windowed = (emit: 'final' | 'updates', windows: FixedWindows | SessionWindowsSpec = TimeWindows.ofSizeAndGrace(10, 5)) =>
+  const windowed = (
+    emit: 'final' | 'updates',
+    windows: FixedWindows | SessionWindowsSpec = TimeWindows.ofSizeAndGrace(10, 5),
+  ) =>
     defineTopology('windows', (t) => {
       const agg = readings()(t)
         .selectKey((r) => r.sensor)
         .window(windows)
         .onLate(memory<Reading>('late'))
-        .aggregate('w', combine({ n: count<Reading>(), total: sum((r: Reading) => r.v), top: max((r: Reading) => r.v) }));
+        .aggregate(
+          'w',
+          combine({ n: count<Reading>(), total: sum((r: Reading) => r.v), top: max((r: Reading) => r.v) }),
+        );
       (emit === 'final' ? agg.final() : agg.updates()).to(memory('out'));
     });
   type Out = WindowResult<{ n: number; total: number; top: number | null }>;
   const summary = (driver: TestDriver) =>
-    driver.output<Out>('out').map((r) => `${r.value.key}@${r.value.windowStartMs}-${r.value.windowEndMs}:${r.value.value.n}/${r.value.value.total}`);
+    driver
+      .output<Out>('out')
+      .map(
+        (r) =>
+          `${r.value.key}@${r.value.windowStartMs}-${r.value.windowEndMs}:${r.value.value.n}/${r.value.value.total}`,
+      );
 
   it('emits tumbling windows once, when the watermark passes end + grace, and sends later records to the late sink', () => {
     const driver = new TestDriver(windowed('final'));
@@ -222,7 +251,11 @@ describe('bad records', () => {
   it('dead-letters undecodable bytes, unknown schema ids, mismatched schemas, failed validation and throwing functions', async () => {
     const driver = new TestDriver(graph);
     const id = driver.registerSchema(schema);
-    const otherId = driver.registerSchema({ type: 'record', name: 'R', fields: [{ name: 'sensor', type: 'int' }] });
+    const otherId = driver.registerSchema({
+      type: 'record',
+      name: 'R',
+      fields: [{ name: 'sensor', type: 'int' }],
+    });
     await driver.pipeBytes('readings', driver.avroBytes(id, { sensor: 'ok', t: 1, v: 1 }));
     await driver.pipeBytes('readings', Buffer.from('random bytes'));
     await driver.pipeBytes('readings', Buffer.from([0, 0, 0, 0, 99, 1, 2]));
