@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(librdkafka-dev kcat liblz4-dev libzstd-dev libsasl2-dev libssl-dev zlib1g-dev pkg-config gcc make tar xz-utils)
+packages=(librdkafka-dev kcat liblz4-dev libzstd-dev libsasl2-dev libssl-dev zlib1g-dev pkg-config gcc make tar xz-utils patch)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -101,14 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return c;
       }),
     ]);
-    if (!broker.patched) {
-      logger.warn(
-        'the mock broker runs on the stock librdkafka: each partition keeps only 5 MiB or 100,000 batches and ' +
-          'silently drops older data; a consumer that falls behind will report DATA_LOSS. Run "npm run setup" ' +
-          'with network access to Debian sources to build the patched broker.',
-        { code: 'DATA_LOSS' },
-      );
-    }
+    // An unpatched broker (stock librdkafka) has already logged its DATA_LOSS warning.
     const endpoints: LocalStackEndpoints = {
       KAFKA_BROKERS: broker.bootstrap,
       SCHEMA_REGISTRY_URL: registry.url,

@@ -10,7 +10,7 @@ import type { KafkaConfig } from '../config/config.ts';
 export interface TopicSpec {
   name: string;
   partitions: number;
-  /** @default 1 locally, the cluster default (-1) on a real cluster */
+  /** The cluster default (-1) on a real cluster; the local mock places min(3, brokers) replicas whatever is asked. */
   replicationFactor?: number;
   /** Topic configs for a real cluster, e.g. `{ 'cleanup.policy': 'compact' }`; the mock ignores them. */
   configs?: Readonly<Record<string, string>>;
