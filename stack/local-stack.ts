@@ -109,7 +109,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       STADION_BROKER_CONTROL: broker.controlAddress,
     };
     const temporary = `${envFilePath}.tmp`;
-    await writeFile(temporary, formatEnvFile({ ...endpoints }, `written by "stadion up" (pid ${process.pid}); removed when it stops`));
+    await writeFile(
+      temporary,
+      formatEnvFile({ ...endpoints }, `written by "stadion up" (pid ${process.pid}); removed when it stops`),
+    );
     await rename(temporary, envFilePath);
 
     let stopping: Promise<void> | undefined;

@@ -14,7 +14,13 @@ import { createClickHouse } from '../../engine/clients/clickhouse.ts';
 import { createSchemaRegistry } from '../../engine/clients/registry.ts';
 import { silentLogger } from '../../engine/log.ts';
 import { ROUNDTRIP_TABLE, runRoundTrip } from '../../cli/roundtrip.ts';
-import { makeDataDir, removeDataDir, runStadion, startStackProcess, type StackProcess } from '../support/stack-process.ts';
+import {
+  makeDataDir,
+  removeDataDir,
+  runStadion,
+  startStackProcess,
+  type StackProcess,
+} from '../support/stack-process.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -50,13 +56,29 @@ describe('stadion up', () => {
   });
 
   it('refuses a second stack on the same data directory', async () => {
-    const second = await runStadion(['up', '--data-dir', dataDir, '--registry-port', '0', '--clickhouse-port', '0']);
+    const second = await runStadion([
+      'up',
+      '--data-dir',
+      dataDir,
+      '--registry-port',
+      '0',
+      '--clickhouse-port',
+      '0',
+    ]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('already running');
   });
 
   it('lets kcat see the brokers and the topics created at start and on request', async () => {
-    const created = await runStadion(['topics', 'create', 'on.request', '--partitions', '3', '--data-dir', dataDir]);
+    const created = await runStadion([
+      'topics',
+      'create',
+      'on.request',
+      '--partitions',
+      '3',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(created.code).toBe(0);
     const { stdout } = await execFileAsync('kcat', ['-L', '-J', '-b', stack.env['KAFKA_BROKERS'] ?? '']);
     const metadata = JSON.parse(stdout) as {
@@ -88,7 +110,14 @@ describe('commands against the running stack', () => {
     const table = await runStadion(['sql', 'SELECT 1 + 1 AS two, version() AS v', '--data-dir', dataDir]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^two\s+v\n-+\s+-+\n2\s+2\d\./);
-    const json = await runStadion(['sql', 'SELECT number FROM numbers(3)', '--format', 'JSONEachRow', '--data-dir', dataDir]);
+    const json = await runStadion([
+      'sql',
+      'SELECT number FROM numbers(3)',
+      '--format',
+      'JSONEachRow',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(json.stdout.trim().split('\n')).toEqual(['{"number":"0"}', '{"number":"1"}', '{"number":"2"}']);
     const bad = await runStadion(['sql', 'SELECT * FROM no_such_table', '--data-dir', dataDir]);
     expect(bad.code).toBe(1);
@@ -100,7 +129,9 @@ describe('commands against the running stack', () => {
       CLICKHOUSE_URL: 'not-a-url',
     });
     expect(code).toBe(1);
-    expect(stderr).toContain('CLICKHOUSE_URL from environment variable CLICKHOUSE_URL: "not-a-url" is not a URL');
+    expect(stderr).toContain(
+      'CLICKHOUSE_URL from environment variable CLICKHOUSE_URL: "not-a-url" is not a URL',
+    );
   });
 });
 
@@ -108,10 +139,16 @@ describe('a restart on the same data directory', () => {
   it('keeps schema ids and ClickHouse data', async () => {
     const before = loadConfig({ dataDir }, {});
     const registry = createSchemaRegistry(before.schemaRegistry);
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: SCHEMA_V1 }, { subject: 'probe-value' });
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: SCHEMA_V1 },
+      { subject: 'probe-value' },
+    );
     const clickhouse = createClickHouse(before.clickhouse);
     const countRows = async (client: typeof clickhouse): Promise<number> => {
-      const rs = await client.query({ query: `SELECT count() AS n FROM ${ROUNDTRIP_TABLE}`, format: 'JSONEachRow' });
+      const rs = await client.query({
+        query: `SELECT count() AS n FROM ${ROUNDTRIP_TABLE}`,
+        format: 'JSONEachRow',
+      });
       const [row] = await rs.json<{ n: string }>();
       return Number(row?.n);
     };
@@ -126,7 +163,10 @@ describe('a restart on the same data directory', () => {
     const registryAfter = createSchemaRegistry(after.schemaRegistry);
     expect(await registryAfter.getRegistryId('probe-value', 1)).toBe(id);
     expect(await registryAfter.getSchema(id)).toBeDefined();
-    const again = await registryAfter.register({ type: SchemaType.AVRO, schema: SCHEMA_V1 }, { subject: 'probe-value' });
+    const again = await registryAfter.register(
+      { type: SchemaType.AVRO, schema: SCHEMA_V1 },
+      { subject: 'probe-value' },
+    );
     expect(again.id).toBe(id);
     const clickhouseAfter = createClickHouse(after.clickhouse);
     expect(await countRows(clickhouseAfter)).toBe(rowsBefore);
