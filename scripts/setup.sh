@@ -20,7 +20,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 echo "setup: installing npm dependencies"
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# npm ci refuses this lock file: chdb lists optional engine packages for other platforms that the
+# registry reachable here does not serve, so the lock cannot record them. npm install keeps the lock's
+# versions for everything it does record.
+npm install --no-audit --no-fund
 
 echo "setup: building the mock broker launcher"
 bash native/mock-broker/build.sh

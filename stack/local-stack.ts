@@ -35,6 +35,11 @@ export interface LocalStackOptions {
   registryPort?: number;
   /** 0 picks a free port. @default DEFAULT_CLICKHOUSE_PORT */
   clickhousePort?: number;
+  /**
+   * Batches each partition keeps before the oldest vanish (the stock mock keeps 100,000). Only to
+   * demonstrate and test data-loss detection. @default the launcher's (100,000,000 when patched)
+   */
+  partitionMaxBatches?: number;
   /** @default silentLogger */
   logger?: Logger;
 }
@@ -79,6 +84,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startMockBroker({
         brokers: options.brokers ?? DEFAULT_LOCAL_BROKERS,
         topics: options.topics ?? [],
+        ...(options.partitionMaxBatches === undefined ? {} : { partitionMaxBatches: options.partitionMaxBatches }),
         logger: logger.child({ component: 'mock-broker' }),
       }).then((b: MockBroker) => {
         started.push({ name: 'broker', stop: () => b.stop() });

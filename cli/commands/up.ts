@@ -29,6 +29,8 @@ Options:
   --topic NAME:PARTITIONS   create a topic at start (repeatable)
   --registry-port PORT      (default ${DEFAULT_REGISTRY_PORT}; 0 picks a free port)
   --clickhouse-port PORT    (default ${DEFAULT_CLICKHOUSE_PORT}; 0 picks a free port)
+  --partition-max-batches N make each partition drop its oldest batches beyond N, as a real
+                            cluster's retention would (to see data-loss detection at work)
 ${COMMON_HELP}`;
 
 export async function upCommand(argv: readonly string[]): Promise<number> {
@@ -40,6 +42,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
       topic: { type: 'string', multiple: true },
       'registry-port': { type: 'string' },
       'clickhouse-port': { type: 'string' },
+      'partition-max-batches': { type: 'string' },
     },
     strict: true,
   });
@@ -62,6 +65,9 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
       0,
     ),
     logger,
+    ...(values['partition-max-batches'] === undefined
+      ? {}
+      : { partitionMaxBatches: parsePositiveInt(values['partition-max-batches'], '--partition-max-batches', 1) }),
   });
   const readyMs = Math.round(performance.now() - startedAt);
   for (const [name, value] of Object.entries(stack.endpoints)) console.log(`${name}=${value}`);
