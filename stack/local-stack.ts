@@ -84,7 +84,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startMockBroker({
         brokers: options.brokers ?? DEFAULT_LOCAL_BROKERS,
         topics: options.topics ?? [],
-        ...(options.partitionMaxBatches === undefined ? {} : { partitionMaxBatches: options.partitionMaxBatches }),
+        ...(options.partitionMaxBatches === undefined
+          ? {}
+          : { partitionMaxBatches: options.partitionMaxBatches }),
         logger: logger.child({ component: 'mock-broker' }),
       }).then((b: MockBroker) => {
         started.push({ name: 'broker', stop: () => b.stop() });

@@ -67,7 +67,13 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     logger,
     ...(values['partition-max-batches'] === undefined
       ? {}
-      : { partitionMaxBatches: parsePositiveInt(values['partition-max-batches'], '--partition-max-batches', 1) }),
+      : {
+          partitionMaxBatches: parsePositiveInt(
+            values['partition-max-batches'],
+            '--partition-max-batches',
+            1,
+          ),
+        }),
   });
   const readyMs = Math.round(performance.now() - startedAt);
   for (const [name, value] of Object.entries(stack.endpoints)) console.log(`${name}=${value}`);

@@ -10,7 +10,12 @@ import { loadConfig, type StadionConfig } from '../../../engine/config/config.ts
 import { silentLogger } from '../../../engine/log.ts';
 import { BrokerControl } from '../../../stack/broker/control.ts';
 import { READINGS_TOPIC } from '../../../processors/demo/readings.ts';
-import { makeDataDir, removeDataDir, startStackProcess, type StackProcess } from '../../support/stack-process.ts';
+import {
+  makeDataDir,
+  removeDataDir,
+  startStackProcess,
+  type StackProcess,
+} from '../../support/stack-process.ts';
 import { waitFor } from '../../support/wait.ts';
 import { makeReadings, produceReadings, startEngine, waitForCompletion } from '../runtime/engine-process.ts';
 
@@ -23,7 +28,12 @@ let patched = false;
 
 beforeAll(async () => {
   dataDir = await makeDataDir();
-  stack = await startStackProcess(dataDir, ['--topic', `${READINGS_TOPIC}:1`, '--partition-max-batches', '50']);
+  stack = await startStackProcess(dataDir, [
+    '--topic',
+    `${READINGS_TOPIC}:1`,
+    '--partition-max-batches',
+    '50',
+  ]);
   config = loadConfig({ dataDir }, {});
   const control = await BrokerControl.connect(config.kafka.localControl ?? '');
   patched = (await control.info()).patched;
@@ -42,7 +52,8 @@ afterAll(async () => {
 /** Produces readings ten per send, so each send is one batch on the partition. */
 async function produceBatches(seed: number, batches: number): Promise<void> {
   const readings = makeReadings(seed, 1, batches * 10);
-  for (let i = 0; i < batches; i += 1) await produceReadings(kafka, config, readings.slice(i * 10, i * 10 + 10));
+  for (let i = 0; i < batches; i += 1)
+    await produceReadings(kafka, config, readings.slice(i * 10, i * 10 + 10));
 }
 
 describe('a consumer whose committed offset is gone', () => {
@@ -69,8 +80,12 @@ describe('a consumer whose committed offset is gone', () => {
       { timeoutMs: 10_000, what: 'the lost-records metric' },
     );
     await second.kill('SIGTERM');
-    expect(second.output()).toContain(`DATA LOSS: 100 records of ${READINGS_TOPIC}[0] were gone before group loss read them`);
+    expect(second.output()).toContain(
+      `DATA LOSS: 100 records of ${READINGS_TOPIC}[0] were gone before group loss read them`,
+    );
     expect(second.output()).toContain('"code":"DATA_LOSS"');
-    expect(metrics).toContain(`stadion_consumer_lost_records_total{topic="${READINGS_TOPIC}",partition="0"} 100`);
+    expect(metrics).toContain(
+      `stadion_consumer_lost_records_total{topic="${READINGS_TOPIC}",partition="0"} 100`,
+    );
   });
 });
