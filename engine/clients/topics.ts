@@ -16,27 +16,31 @@ export interface TopicSpec {
   configs?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Creates the topics that do not exist yet. An existing topic is left as it is, whatever its partition
+ * count: that is the operator's choice.
+ */
 export async function ensureTopics(
   kafka: Kafka,
   config: KafkaConfig,
   topics: readonly TopicSpec[],
 ): Promise<void> {
   if (topics.length === 0) return;
-  if (config.localControl !== undefined) {
-    const control = await BrokerControl.connect(config.localControl);
-    try {
-      for (const topic of topics) await control.createTopic(topic.name, topic.partitions);
-    } finally {
-      control.close();
-    }
-    return;
-  }
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic.name));
     if (missing.length === 0) return;
+    if (config.localControl !== undefined) {
+      const control = await BrokerControl.connect(config.localControl);
+      try {
+        for (const topic of missing) await control.createTopic(topic.name, topic.partitions);
+      } finally {
+        control.close();
+      }
+      return;
+    }
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((topic) => ({

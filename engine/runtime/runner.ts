@@ -17,7 +17,7 @@ import { createKafka } from '../clients/kafka.ts';
 import { createSchemaRegistry } from '../clients/registry.ts';
 import { ensureTopics, type TopicSpec } from '../clients/topics.ts';
 import { StadionError, describeError } from '../errors.ts';
-import { DataLossMonitor, findLostRanges } from '../kafka/data-loss.ts';
+import { DataLossMonitor, checkCommittedOffsets } from '../kafka/data-loss.ts';
 import type { Logger } from '../log.ts';
 import { createDecoder, type Decoder } from '../serde/decoders.ts';
 import {
@@ -201,9 +201,19 @@ export class TopologyRunner {
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.#generation += 1;
       this.#partitions.clear(); // eager rebalance: every task is rebuilt from its committed state
+      const assigned = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({
+        topic,
+        partitions,
+      }));
       this.#logger.info('joined group', {
         generation: this.#generation,
         assignment: event.payload.memberAssignment,
+      });
+      // Before the first fetch: once a fetch hits OFFSET_OUT_OF_RANGE, kafkajs overwrites the committed
+      // offset with its reset position, and what was lost could no longer be counted.
+      consumer.pause(assigned);
+      void this.#checkCommitted(assigned).finally(() => {
+        consumer.resume(assigned);
       });
     });
     consumer.on(consumer.events.CRASH, (event) => {
@@ -253,6 +263,23 @@ export class TopologyRunner {
       else this.#rejectDone?.(this.#failure);
     })();
     return this.#stopping;
+  }
+
+  /** Compares the committed offsets of newly assigned partitions with what the log still holds. */
+  async #checkCommitted(
+    assigned: ReadonlyArray<{ topic: string; partitions: readonly number[] }>,
+  ): Promise<void> {
+    try {
+      const admin = this.#requireAdmin();
+      for (const { topic, partitions } of assigned) {
+        const mine = new Set(partitions);
+        for (const report of await checkCommittedOffsets(admin, this.#groupId, [topic])) {
+          if (mine.has(report.partition)) this.#dataLoss.report(report);
+        }
+      }
+    } catch (error) {
+      this.#logger.warn('could not check committed offsets against the log', { error });
+    }
   }
 
   async #createInternalTopics(admin: Admin): Promise<void> {
@@ -441,19 +468,8 @@ export class TopologyRunner {
     const [committed] = (
       await admin.fetchOffsets({ groupId: this.#groupId, topics: [source.topic] })
     ).flatMap((t) => t.partitions.filter((p) => p.partition === partition));
-    const watermarks = await admin.fetchTopicOffsets(source.topic);
-    const marks = watermarks.find((w) => w.partition === partition);
+    const marks = (await admin.fetchTopicOffsets(source.topic)).find((w) => w.partition === partition);
     const committedOffset = committed === undefined ? -1 : Number(committed.offset);
-    if (marks !== undefined) {
-      for (const report of findLostRanges(
-        this.#groupId,
-        source.topic,
-        [{ partition, offset: committedOffset }],
-        [{ partition, low: Number(marks.low), high: Number(marks.high) }],
-      )) {
-        this.#dataLoss.report(report);
-      }
-    }
     const metadata = decodeCommitMetadata(committed?.metadata);
     await this.#mirror?.catchUp(
       admin,

@@ -77,7 +77,7 @@ describe('a consumer whose committed offset is gone', () => {
         const text = await (await fetch(metricsUrl)).text();
         return text.includes('stadion_consumer_lost_records_total{') ? text : undefined;
       },
-      { timeoutMs: 10_000, what: 'the lost-records metric' },
+      { timeoutMs: 10_000, what: `the lost-records metric; engine said: ${second.output().slice(-3000)}` },
     );
     await second.kill('SIGTERM');
     expect(second.output()).toContain(
