@@ -15,6 +15,7 @@ export class EngineMetrics {
   readonly endToEndSeconds: Histogram<'topology' | 'sink'>;
   readonly sinkRetries: Counter<'topology' | 'sink'>;
   readonly commits: Counter<'topology'>;
+  readonly pausedPartitions: Gauge<'topology'>;
 
   constructor(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}) {
     this.registry = registry;
@@ -88,6 +89,12 @@ export class EngineMetrics {
       name: 'stadion_sink_retries_total',
       help: 'Failed sink attempts that were retried',
       labelNames: ['topology', 'sink'],
+      registers,
+    });
+    this.pausedPartitions = new Gauge({
+      name: 'stadion_paused_partitions',
+      help: 'Partitions paused because a sink they feed is retrying (backpressure)',
+      labelNames: ['topology'],
       registers,
     });
     this.commits = new Counter({

@@ -39,6 +39,8 @@ import { TopicMirror } from './topic-mirror.ts';
 
 /** Outputs buffered per partition before a flush. @default 10,000 */
 export const DEFAULT_FLUSH_MAX_RECORDS = 10_000;
+/** Input bytes processed per partition before a flush. @default 16 MiB */
+export const DEFAULT_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** Longest time outputs wait for a flush. @default 1 s */
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 
@@ -53,6 +55,8 @@ export interface RunnerOptions {
   badRecordPolicy?: BadRecordPolicy;
   /** @default DEFAULT_FLUSH_MAX_RECORDS */
   flushMaxRecords?: number;
+  /** @default DEFAULT_FLUSH_MAX_BYTES */
+  flushMaxBytes?: number;
   /** @default DEFAULT_FLUSH_INTERVAL_MS */
   flushIntervalMs?: number;
   /** @default `<topology>.dead-letters` */
@@ -63,6 +67,11 @@ export interface RunnerOptions {
   sessionTimeoutMs?: number;
   /** Partitions processed at once. @default 2 */
   partitionsConsumedConcurrently?: number;
+}
+
+interface WriteOptions {
+  signal: AbortSignal;
+  onRetry: () => void;
 }
 
 interface Versioned {
@@ -84,6 +93,8 @@ interface PartitionState {
   pending: { end: number; watermarkMs: number | null } | undefined;
   deadLetters: OutgoingMessage[];
   bufferedOutputs: number;
+  /** Input bytes processed since the last flush. */
+  bufferedBytes: number;
   lastFlushMs: number;
   lastActivityMs: number;
   lock: Promise<void>;
@@ -385,7 +396,8 @@ export class TopologyRunner {
           await this.#flush(state, 'replay');
         } else if (
           state.pending === undefined &&
-          state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS)
+          (state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS) ||
+            state.bufferedBytes >= (this.#options.flushMaxBytes ?? DEFAULT_FLUSH_MAX_BYTES))
         ) {
           await this.#flush(state, 'size');
         }
@@ -403,6 +415,7 @@ export class TopologyRunner {
   ): Promise<void> {
     this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
     state.nextOffset = offset + 1;
+    state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
     const decoded = await this.#decoder(source.name).decode(message.value);
     if (!decoded.ok) {
       this.#badRecord(state, message, offset, decoded.code, decoded.message);
@@ -506,6 +519,7 @@ export class TopologyRunner {
       pending: metadata?.pending,
       deadLetters: [],
       bufferedOutputs: 0,
+      bufferedBytes: 0,
       lastFlushMs: Date.now(),
       lastActivityMs: Date.now(),
       lock: Promise.resolve(),
@@ -599,6 +613,21 @@ export class TopologyRunner {
       lastOffset,
       watermarkMs: watermark,
     };
+    // Backpressure: while a sink retries, the partition is paused, so nothing more is fetched for it.
+    const pause = { active: false };
+    const io: WriteOptions = {
+      signal: this.#abort.signal,
+      onRetry: () => {
+        if (pause.active) return;
+        pause.active = true;
+        consumer.pause([{ topic: state.topic, partitions: [state.partition] }]);
+        this.#metrics.pausedPartitions.inc({ topology: this.#graph.name });
+        this.#logger.warn('sink falling behind: partition paused', {
+          topic: state.topic,
+          partition: state.partition,
+        });
+      },
+    };
     const commitAt = async (offset: number, metadata: string): Promise<void> => {
       await consumer.commitOffsets([
         { topic: state.topic, partition: state.partition, offset: String(offset), metadata },
@@ -614,9 +643,9 @@ export class TopologyRunner {
       }),
     );
     // 2. Sinks, dead letters, late records.
-    await this.#writeSinks(outputs, origin);
-    await this.#writeLate(late, origin);
-    await this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, { signal: this.#abort.signal });
+    await this.#writeSinks(outputs, origin, io);
+    await this.#writeLate(late, origin, io);
+    await this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io);
     // 3. State changelogs.
     for (const { store, entries } of changes) {
       await this.#requireKafkaWriter().send(
@@ -627,7 +656,7 @@ export class TopologyRunner {
           partition: state.partition,
           headers: { 'stadion.end-offset': String(lastOffset) },
         })),
-        { signal: this.#abort.signal },
+        io,
       );
     }
     // 4. Only now the input offsets.
@@ -637,7 +666,16 @@ export class TopologyRunner {
     state.committedWatermarkMs = watermark;
     state.pending = undefined;
     state.bufferedOutputs = 0;
+    state.bufferedBytes = 0;
     state.lastFlushMs = Date.now();
+    if (pause.active) {
+      this.#requireConsumer().resume([{ topic: state.topic, partitions: [state.partition] }]);
+      this.#metrics.pausedPartitions.dec({ topology: this.#graph.name });
+      this.#logger.info('sink caught up: partition resumed', {
+        topic: state.topic,
+        partition: state.partition,
+      });
+    }
     this.#logger.debug('flushed', { reason, ...origin, sinks: [...outputs.keys()] });
   }
 
@@ -650,15 +688,21 @@ export class TopologyRunner {
       lastOffset: number;
       watermarkMs: number | null;
     },
+    io: WriteOptions,
   ): Promise<void> {
     for (const [name, list] of outputs) {
       const sink = this.#graph.sinks.get(name);
       if (sink === undefined || list.length === 0) continue;
-      await this.#writeSink(sink, list, deduplicationToken(this.#graph.name, name, origin));
+      await this.#writeSink(sink, list, deduplicationToken(this.#graph.name, name, origin), io);
     }
   }
 
-  async #writeSink(sink: SinkSpec<unknown>, list: readonly SinkOutput[], token: string): Promise<void> {
+  async #writeSink(
+    sink: SinkSpec<unknown>,
+    list: readonly SinkOutput[],
+    token: string,
+    io: WriteOptions,
+  ): Promise<void> {
     const labels = { topology: this.#graph.name, sink: sink.name };
     const stopTimer = this.#metrics.flushSeconds.startTimer(labels);
     if (sink.kind === 'clickhouse') {
@@ -668,7 +712,7 @@ export class TopologyRunner {
           rows: list.map((o) => sink.toRow(o.record.value, o.record)),
           deduplicationToken: token,
         },
-        { signal: this.#abort.signal },
+        io,
       );
     } else {
       const encode =
@@ -682,7 +726,7 @@ export class TopologyRunner {
           value: encode === undefined ? Buffer.from(JSON.stringify(o.record.value)) : encode(o.record.value),
           timestampMs: o.record.timestampMs,
         })),
-        { signal: this.#abort.signal },
+        io,
       );
     }
     stopTimer();
@@ -702,6 +746,7 @@ export class TopologyRunner {
       lastOffset: number;
       watermarkMs: number | null;
     },
+    io: WriteOptions,
   ): Promise<void> {
     if (late.length === 0) return;
     for (const record of late)
@@ -733,8 +778,8 @@ export class TopologyRunner {
         });
       }
     }
-    await this.#writeSinks(withSink, origin);
-    await this.#requireKafkaWriter().send(this.lateTopic, toTopic, { signal: this.#abort.signal });
+    await this.#writeSinks(withSink, origin, io);
+    await this.#requireKafkaWriter().send(this.lateTopic, toTopic, io);
   }
 
   async #withLock(state: PartitionState, work: () => Promise<void>): Promise<void> {

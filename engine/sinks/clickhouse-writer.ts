@@ -52,7 +52,7 @@ export class ClickHouseWriter {
 
   async insert(
     insert: ClickHouseInsert,
-    options: { signal?: AbortSignal; between?: () => Promise<void> } = {},
+    options: { signal?: AbortSignal; between?: () => Promise<void>; onRetry?: () => void } = {},
   ): Promise<void> {
     if (insert.rows.length === 0) return;
     await retryUntilDone(
@@ -75,6 +75,7 @@ export class ClickHouseWriter {
         what: `insert into ${insert.table}`,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.between === undefined ? {} : { between: options.between }),
+        ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
       },
     );
   }

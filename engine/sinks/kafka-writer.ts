@@ -53,7 +53,7 @@ export class KafkaWriter {
   async send(
     topic: string,
     messages: readonly OutgoingMessage[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; onRetry?: () => void } = {},
   ): Promise<void> {
     if (messages.length === 0) return;
     await retryUntilDone(
@@ -76,6 +76,7 @@ export class KafkaWriter {
         logger: this.#logger,
         what: `produce to ${topic}`,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
       },
     );
   }
