@@ -30,7 +30,8 @@ Options:
   --bad-records POLICY    dead-letter (default) | skip | fail   (codes: ${DEAD_LETTER_CODES.join(', ')})
   --flush-interval-ms N   longest time outputs wait for a flush (default 1000)
   --session-timeout-ms N  consumer group session timeout (default 10000)
-  --metrics-port N        Prometheus /metrics on 127.0.0.1 (default ${DEFAULT_METRICS_PORT}; 0 picks a free port)
+  --metrics-port N        Prometheus /metrics (default ${DEFAULT_METRICS_PORT}; 0 picks a free port)
+  --metrics-host HOST     address /metrics listens on (default 127.0.0.1; 0.0.0.0 in a container)
 ${COMMON_HELP}`;
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
@@ -42,6 +43,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       'bad-records': { type: 'string' },
       'flush-interval-ms': { type: 'string' },
       'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
       'session-timeout-ms': { type: 'string' },
     },
     allowPositionals: true,
@@ -92,6 +94,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const metricsServer = await startMetricsServer(
     metrics.registry,
     parsePositiveInt(values['metrics-port'], '--metrics-port', DEFAULT_METRICS_PORT, 0),
+    values['metrics-host'] ?? '127.0.0.1',
   );
   const runners = entries.map(
     (entry) =>
