@@ -3,7 +3,7 @@
  * decoder (Avro through the Schema Registry, in the Confluent wire format; JSON parsed and validated).
  * The TestDriver skips decoding when a test pipes values, and uses the same decoders when it pipes bytes.
  */
-import type { Schema as AvscSchema } from 'avsc';
+import avsc, { type Schema as AvscSchema } from 'avsc';
 import type { Validation } from './record.ts';
 
 /** An Avro schema as it appears in a .avsc file. */
@@ -38,4 +38,28 @@ export function json<V>(
   explain?: (value: unknown) => string,
 ): JsonCodec<V> {
   return explain === undefined ? { kind: 'json', validate } : { kind: 'json', validate, explain };
+}
+
+/**
+ * Plain JSON validated against an Avro schema: for feeds that arrive as JSON but have a contract.
+ * A value is accepted when it is a valid instance of the schema (types, required fields, enums);
+ * the dead-letter message names every path that is not.
+ */
+export function jsonMatching<V>(schema: AvroSchemaDefinition): JsonCodec<V> {
+  const type = avsc.Type.forSchema(schema);
+  return {
+    kind: 'json',
+    validate: (value: unknown): value is V => type.isValid(value),
+    explain: (value: unknown) => {
+      const problems: string[] = [];
+      type.isValid(value, {
+        errorHook: (path: string[], found: unknown) => {
+          problems.push(
+            `${path.length === 0 ? '(root)' : path.join('.')}: ${found === undefined ? 'undefined' : JSON.stringify(found)}`,
+          );
+        },
+      });
+      return `does not match ${schema.name}: ${problems.slice(0, 5).join('; ')}`;
+    },
+  };
 }

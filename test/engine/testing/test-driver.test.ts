@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { combine, count, max, sum } from '../../../engine/aggregate/index.ts';
 import { TestDriver } from '../../../engine/testing/test-driver.ts';
 import { defineTopology, type WindowResult } from '../../../engine/topology/builder.ts';
-import { avro, json, type AvroSchemaDefinition } from '../../../engine/topology/codecs.ts';
+import { avro, json, jsonMatching, type AvroSchemaDefinition } from '../../../engine/topology/codecs.ts';
 import { clickhouseSink, kafkaSink } from '../../../engine/topology/sinks.ts';
 import {
   SessionWindows,
@@ -279,5 +279,31 @@ describe('bad records', () => {
     expect(skipping.deadLetters()).toEqual([]);
     const failing = new TestDriver(graph, { badRecordPolicy: 'fail' });
     await expect(failing.pipeBytes('readings', Buffer.from('x'))).rejects.toThrow(/UNDECODABLE/);
+  });
+});
+
+describe('JSON sources validated against an Avro schema', () => {
+  it('accepts matching JSON and dead-letters the rest with the offending paths', async () => {
+    const schema: AvroSchemaDefinition = {
+      type: 'record',
+      name: 'Probe',
+      fields: [
+        { name: 'id', type: 'string' },
+        { name: 'level', type: { type: 'enum', name: 'Level', symbols: ['LOW', 'HIGH'] } },
+        { name: 'note', type: ['null', 'string'], default: null },
+      ],
+    };
+    const graph = defineTopology('json-schema', (t) => {
+      t.stream('probes', { topic: 'probes', codec: jsonMatching<{ id: string }>(schema) }).to(memory('ok'));
+    });
+    const driver = new TestDriver(graph);
+    await driver.pipeBytes('probes', Buffer.from(JSON.stringify({ id: 'a', level: 'LOW', note: null })));
+    await driver.pipeBytes('probes', Buffer.from(JSON.stringify({ id: 'b', level: 'MEDIUM', note: null })));
+    await driver.pipeBytes('probes', Buffer.from('{"id":'));
+    expect(driver.output<{ id: string }>('ok').map((r) => r.value.id)).toEqual(['a']);
+    expect(driver.deadLetters().map((d) => [d.code, d.message])).toEqual([
+      ['VALIDATION_FAILED', 'does not match Probe: level: "MEDIUM"'],
+      ['UNDECODABLE', expect.stringContaining('not JSON') as string],
+    ]);
   });
 });
