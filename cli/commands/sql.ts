@@ -1,5 +1,6 @@
 import { loadConfig } from '../../engine/config/config.ts';
 import { createClickHouse } from '../../engine/clients/clickhouse.ts';
+import { checkServices } from '../../engine/clients/reachability.ts';
 import { StadionError } from '../../engine/errors.ts';
 import { renderTable } from '../table.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configFlags, parseCommand } from '../args.ts';
@@ -31,6 +32,7 @@ export async function sqlCommand(argv: readonly string[]): Promise<number> {
   if (query === '')
     throw new StadionError('USAGE', 'sql: give the query as an argument, e.g. stadion sql "SELECT 1"');
   const config = loadConfig(configFlags(values));
+  await checkServices(config, ['clickhouse']);
   const client = createClickHouse(config.clickhouse, { applicationName: 'stadion-sql' });
   try {
     if (!ROW_RETURNING.test(query)) {

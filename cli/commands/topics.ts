@@ -1,5 +1,6 @@
 import { loadConfig } from '../../engine/config/config.ts';
 import { createKafka } from '../../engine/clients/kafka.ts';
+import { checkServices } from '../../engine/clients/reachability.ts';
 import { ensureTopics } from '../../engine/clients/topics.ts';
 import { StadionError } from '../../engine/errors.ts';
 import { createJsonLogger } from '../../engine/log.ts';
@@ -33,6 +34,7 @@ export async function topicsCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(configFlags(values));
+  await checkServices(config, ['kafka']);
   const logger = createJsonLogger({ level: 'warn' });
   const kafka = createKafka(config.kafka, { logger });
   const [action, name] = positionals;

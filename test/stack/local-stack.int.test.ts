@@ -133,6 +133,21 @@ describe('commands against the running stack', () => {
       'CLICKHOUSE_URL from environment variable CLICKHOUSE_URL: "not-a-url" is not a URL',
     );
   });
+
+  it('names an unreachable service, where it was looked for and what was tried', async () => {
+    const clickhouse = await runStadion(['sql', 'SELECT 1', '--data-dir', dataDir], {
+      CLICKHOUSE_URL: 'http://127.0.0.1:1',
+    });
+    expect(clickhouse.code).toBe(1);
+    expect(clickhouse.stderr).toContain(
+      'ClickHouse did not answer at http://127.0.0.1:1 (CLICKHOUSE_URL from environment variable CLICKHOUSE_URL; tried GET /ping and SELECT 1)',
+    );
+    const kafka = await runStadion(['topics', '--data-dir', dataDir, '--kafka-brokers', '127.0.0.1:1']);
+    expect(kafka.code).toBe(1);
+    expect(kafka.stderr).toContain(
+      'Kafka did not answer at 127.0.0.1:1 (KAFKA_BROKERS from command-line flag; tried connect + Metadata)',
+    );
+  });
 });
 
 describe('a restart on the same data directory', () => {
