@@ -13,6 +13,117 @@ export interface Reading {
   speedMps: number;
 }
 
+export interface Keypoint {
+  /** x, metres. */
+  xM: number;
+  /** y, metres. */
+  yM: number;
+  /** z (height above the ground), metres. */
+  zM: number;
+  /** Keypoint confidence, 0 to 1. */
+  confidence: number;
+}
+
+export interface AthleteDetection {
+  /** Athlete id ('ball' for the ball). */
+  athleteId: string;
+  /** Position x, metres (sprints: distance from the start line). */
+  xM: number;
+  /** Position y, metres. */
+  yM: number;
+  /** Position z (height of the body centre), metres. */
+  zM: number;
+  /** Detection confidence, 0 to 1. */
+  confidence: number;
+  /** The 21 body keypoints in the order of processors/tracking/keypoints.ts (index 11/14: right/left ankle, 15/17: right/left heel, 16/18: right/left toe), or null. */
+  keypoints: null | Array<Keypoint>;
+}
+
+/** Everything detected in one camera frame of one session, keyed by sessionId on the tracking.frames topic. Positions are in metres in the venue's frame of reference: for straight sprints x runs from the start line (x = 0) towards the finish, y across the lanes, z up. */
+export interface TrackingFrame {
+  /** Session the frame belongs to. */
+  sessionId: string;
+  /** Camera frame number, increasing by one per frame (gaps are dropped frames). */
+  frameNumber: number;
+  /** Capture time, milliseconds since the Unix epoch (UTC). */
+  eventTimeMs: number;
+  /** One detection per athlete (or ball, athleteId 'ball') in the frame. */
+  athletes: Array<AthleteDetection>;
+}
+
+/** Live statistics of one athlete in one session, up to 10 per second, keyed by sessionId/athleteId on the tracking.live-stats topic. */
+export interface LiveAthleteStats {
+  /** Session id. */
+  sessionId: string;
+  /** Athlete id. */
+  athleteId: string;
+  /** Event time of the frame these stats describe, ms since the Unix epoch (UTC). */
+  eventTimeMs: number;
+  /** Seconds since the start signal; null without one. */
+  elapsedS: null | number;
+  /** Current speed (smoothed), metres per second. */
+  speedMps: number;
+  /** Current acceleration along the track, metres per second squared. */
+  accelerationMps2: number;
+  /** Highest speed so far in the session, metres per second. */
+  topSpeedMps: number;
+  /** Distance covered since the start, metres. */
+  distanceM: number;
+  /** Current place, 1 = leading; null in team sports. */
+  positionInRace: null | number;
+  /** Distance behind the leader, metres (0 for the leader); null in team sports. */
+  gapToLeaderM: null | number;
+}
+
+export interface SessionAthlete {
+  /** Athlete id, as in tracking frames. */
+  athleteId: string;
+  /** Display name. */
+  name: string;
+  /** Bib number, if any. */
+  bib: null | string;
+  /** Lane number (races), 1 = innermost. */
+  lane: null | number;
+  /** Team (team sports). */
+  team: null | string;
+}
+
+/** One session of competition (a race, heat or match), keyed by sessionId on the tracking.sessions topic. */
+export interface TrackingSession {
+  /** Unique session id, e.g. 'ath-m100-final'. */
+  sessionId: string;
+  /** Event discipline: '100m', '200m', '400m', 'football', ... */
+  discipline: string;
+  /** Venue id. */
+  venue: string;
+  /** Start signal (gun) in event time, milliseconds since the Unix epoch (UTC); null for sessions without one (matches). */
+  startSignalMs: null | number;
+  /** Race distance in metres; null where it does not apply. */
+  distanceM: null | number;
+  /** The athletes taking part. */
+  athletes: Array<SessionAthlete>;
+}
+
+/** An athlete crossing a 10 m mark (or the finish), keyed by sessionId/athleteId on the tracking.splits topic. Times are interpolated at the exact crossing. */
+export interface SplitEvent {
+  /** Session id. */
+  sessionId: string;
+  /** Athlete id. */
+  athleteId: string;
+  /** The mark crossed, metres from the start line (10, 20, ...; the race distance at the finish). */
+  markM: number;
+  /** Time of the crossing since the start signal, seconds. */
+  timeS: number;
+  /** Time since the previous mark (or the start signal), seconds. */
+  segmentTimeS: number;
+  /** Mean speed over the segment, metres per second. */
+  segmentSpeedMps: number;
+  /** Event time of the crossing, ms since the Unix epoch (UTC). */
+  crossingTimeMs: number;
+  /** True at the finish line. */
+  isFinish: boolean;
+}
+
 /** schemas/demo.reading.avsc */
 export const readingSchema: AvroSchemaDefinition = {
   type: 'record',
@@ -39,6 +150,297 @@ export const readingSchema: AvroSchemaDefinition = {
       name: 'speedMps',
       type: 'double',
       doc: 'Measured speed, metres per second.',
+    },
+  ],
+};
+
+/** schemas/tracking.frame.avsc */
+export const trackingFrameSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'TrackingFrame',
+  namespace: 'io.stadion.tracking',
+  doc: "Everything detected in one camera frame of one session, keyed by sessionId on the tracking.frames topic. Positions are in metres in the venue's frame of reference: for straight sprints x runs from the start line (x = 0) towards the finish, y across the lanes, z up.",
+  fields: [
+    {
+      name: 'sessionId',
+      type: 'string',
+      doc: 'Session the frame belongs to.',
+    },
+    {
+      name: 'frameNumber',
+      type: 'long',
+      doc: 'Camera frame number, increasing by one per frame (gaps are dropped frames).',
+    },
+    {
+      name: 'eventTimeMs',
+      type: 'long',
+      doc: 'Capture time, milliseconds since the Unix epoch (UTC).',
+    },
+    {
+      name: 'athletes',
+      doc: "One detection per athlete (or ball, athleteId 'ball') in the frame.",
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'AthleteDetection',
+          fields: [
+            {
+              name: 'athleteId',
+              type: 'string',
+              doc: "Athlete id ('ball' for the ball).",
+            },
+            {
+              name: 'xM',
+              type: 'double',
+              doc: 'Position x, metres (sprints: distance from the start line).',
+            },
+            {
+              name: 'yM',
+              type: 'double',
+              doc: 'Position y, metres.',
+            },
+            {
+              name: 'zM',
+              type: 'double',
+              doc: 'Position z (height of the body centre), metres.',
+            },
+            {
+              name: 'confidence',
+              type: 'float',
+              doc: 'Detection confidence, 0 to 1.',
+            },
+            {
+              name: 'keypoints',
+              default: null,
+              doc: 'The 21 body keypoints in the order of processors/tracking/keypoints.ts (index 11/14: right/left ankle, 15/17: right/left heel, 16/18: right/left toe), or null.',
+              type: [
+                'null',
+                {
+                  type: 'array',
+                  items: {
+                    type: 'record',
+                    name: 'Keypoint',
+                    fields: [
+                      {
+                        name: 'xM',
+                        type: 'float',
+                        doc: 'x, metres.',
+                      },
+                      {
+                        name: 'yM',
+                        type: 'float',
+                        doc: 'y, metres.',
+                      },
+                      {
+                        name: 'zM',
+                        type: 'float',
+                        doc: 'z (height above the ground), metres.',
+                      },
+                      {
+                        name: 'confidence',
+                        type: 'float',
+                        doc: 'Keypoint confidence, 0 to 1.',
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  ],
+};
+
+/** schemas/tracking.live-stats.avsc */
+export const liveAthleteStatsSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'LiveAthleteStats',
+  namespace: 'io.stadion.tracking',
+  doc: 'Live statistics of one athlete in one session, up to 10 per second, keyed by sessionId/athleteId on the tracking.live-stats topic.',
+  fields: [
+    {
+      name: 'sessionId',
+      type: 'string',
+      doc: 'Session id.',
+    },
+    {
+      name: 'athleteId',
+      type: 'string',
+      doc: 'Athlete id.',
+    },
+    {
+      name: 'eventTimeMs',
+      type: 'long',
+      doc: 'Event time of the frame these stats describe, ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'elapsedS',
+      type: ['null', 'double'],
+      default: null,
+      doc: 'Seconds since the start signal; null without one.',
+    },
+    {
+      name: 'speedMps',
+      type: 'double',
+      doc: 'Current speed (smoothed), metres per second.',
+    },
+    {
+      name: 'accelerationMps2',
+      type: 'double',
+      doc: 'Current acceleration along the track, metres per second squared.',
+    },
+    {
+      name: 'topSpeedMps',
+      type: 'double',
+      doc: 'Highest speed so far in the session, metres per second.',
+    },
+    {
+      name: 'distanceM',
+      type: 'double',
+      doc: 'Distance covered since the start, metres.',
+    },
+    {
+      name: 'positionInRace',
+      type: ['null', 'int'],
+      default: null,
+      doc: 'Current place, 1 = leading; null in team sports.',
+    },
+    {
+      name: 'gapToLeaderM',
+      type: ['null', 'double'],
+      default: null,
+      doc: 'Distance behind the leader, metres (0 for the leader); null in team sports.',
+    },
+  ],
+};
+
+/** schemas/tracking.session.avsc */
+export const trackingSessionSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'TrackingSession',
+  namespace: 'io.stadion.tracking',
+  doc: 'One session of competition (a race, heat or match), keyed by sessionId on the tracking.sessions topic.',
+  fields: [
+    {
+      name: 'sessionId',
+      type: 'string',
+      doc: "Unique session id, e.g. 'ath-m100-final'.",
+    },
+    {
+      name: 'discipline',
+      type: 'string',
+      doc: "Event discipline: '100m', '200m', '400m', 'football', ...",
+    },
+    {
+      name: 'venue',
+      type: 'string',
+      doc: 'Venue id.',
+    },
+    {
+      name: 'startSignalMs',
+      type: ['null', 'long'],
+      default: null,
+      doc: 'Start signal (gun) in event time, milliseconds since the Unix epoch (UTC); null for sessions without one (matches).',
+    },
+    {
+      name: 'distanceM',
+      type: ['null', 'double'],
+      default: null,
+      doc: 'Race distance in metres; null where it does not apply.',
+    },
+    {
+      name: 'athletes',
+      doc: 'The athletes taking part.',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'SessionAthlete',
+          fields: [
+            {
+              name: 'athleteId',
+              type: 'string',
+              doc: 'Athlete id, as in tracking frames.',
+            },
+            {
+              name: 'name',
+              type: 'string',
+              doc: 'Display name.',
+            },
+            {
+              name: 'bib',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Bib number, if any.',
+            },
+            {
+              name: 'lane',
+              type: ['null', 'int'],
+              default: null,
+              doc: 'Lane number (races), 1 = innermost.',
+            },
+            {
+              name: 'team',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Team (team sports).',
+            },
+          ],
+        },
+      },
+    },
+  ],
+};
+
+/** schemas/tracking.split.avsc */
+export const splitEventSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'SplitEvent',
+  namespace: 'io.stadion.tracking',
+  doc: 'An athlete crossing a 10 m mark (or the finish), keyed by sessionId/athleteId on the tracking.splits topic. Times are interpolated at the exact crossing.',
+  fields: [
+    {
+      name: 'sessionId',
+      type: 'string',
+      doc: 'Session id.',
+    },
+    {
+      name: 'athleteId',
+      type: 'string',
+      doc: 'Athlete id.',
+    },
+    {
+      name: 'markM',
+      type: 'int',
+      doc: 'The mark crossed, metres from the start line (10, 20, ...; the race distance at the finish).',
+    },
+    {
+      name: 'timeS',
+      type: 'double',
+      doc: 'Time of the crossing since the start signal, seconds.',
+    },
+    {
+      name: 'segmentTimeS',
+      type: 'double',
+      doc: 'Time since the previous mark (or the start signal), seconds.',
+    },
+    {
+      name: 'segmentSpeedMps',
+      type: 'double',
+      doc: 'Mean speed over the segment, metres per second.',
+    },
+    {
+      name: 'crossingTimeMs',
+      type: 'long',
+      doc: 'Event time of the crossing, ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'isFinish',
+      type: 'boolean',
+      doc: 'True at the finish line.',
     },
   ],
 };
