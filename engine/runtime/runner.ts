@@ -37,6 +37,8 @@ import type { EngineMetrics } from './metrics.ts';
 import { Task, type SinkOutput } from './task.ts';
 import { TopicMirror } from './topic-mirror.ts';
 
+/** How often the changelog mirror forgets deleted keys that every owner has committed past. */
+const MIRROR_PRUNE_INTERVAL_MS = 30_000;
 /** Outputs buffered per partition before a flush. @default 10,000 */
 export const DEFAULT_FLUSH_MAX_RECORDS = 10_000;
 /** Input bytes processed per partition before a flush. @default 16 MiB */
@@ -72,6 +74,32 @@ export interface RunnerOptions {
 interface WriteOptions {
   signal: AbortSignal;
   onRetry: () => void;
+  /** Between retries: a consumer heartbeat, so the group keeps the partition during an outage. */
+  between?: () => Promise<void>;
+}
+
+/** Thrown inside a flush that a rebalance made stale: it must not write or commit anything more. */
+class StaleFlushError extends Error {
+  override readonly name = 'StaleFlushError';
+}
+
+/** Kafka errors a replay from the committed offset can cure (rebalances, timeouts, lost connections). */
+const RECOVERABLE_KAFKA_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'REQUEST_TIMED_OUT',
+  'NOT_LEADER_FOR_PARTITION',
+]);
+
+function isRecoverable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, type, retriable } = error as { name?: unknown; type?: unknown; retriable?: unknown };
+  if (typeof type === 'string' && RECOVERABLE_KAFKA_ERRORS.has(type)) return true;
+  return typeof name === 'string' && name.startsWith('KafkaJS') && retriable === true;
 }
 
 interface Versioned {
@@ -124,6 +152,8 @@ export class TopologyRunner {
   #mirror: TopicMirror | undefined;
   #generation = 0;
   #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #lastPruneMs = Date.now();
   #failure: unknown;
   #stopping: Promise<void> | undefined;
   #resolveDone: (() => void) | undefined;
@@ -229,6 +259,7 @@ export class TopologyRunner {
     });
     consumer.on(consumer.events.CRASH, (event) => {
       this.#logger.error('consumer crashed', { error: event.payload.error, restart: event.payload.restart });
+      if (!event.payload.restart) this.#fail(event.payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.#graph.sources.map((s) => s.topic), fromBeginning: true });
@@ -240,7 +271,11 @@ export class TopologyRunner {
     });
     this.#timer = setInterval(
       () => {
-        void this.#tick();
+        if (this.#ticking) return; // a tick still waits on a flush: do not queue another
+        this.#ticking = true;
+        void this.#tick().finally(() => {
+          this.#ticking = false;
+        });
       },
       Math.max(50, Math.floor((this.#options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS) / 2)),
     );
@@ -254,16 +289,20 @@ export class TopologyRunner {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#timer);
-      await this.#consumer?.stop();
-      for (const state of this.#partitions.values()) {
-        await this.#withLock(state, () => this.#flush(state, 'shutdown')).catch((error: unknown) => {
-          this.#logger.warn('final flush failed; the next owner replays it', {
-            error,
-            topic: state.topic,
-            partition: state.partition,
+      // Flush while still a member of the group (commits need it); batches arriving meanwhile are
+      // not processed (#eachBatch checks #stopping), and are fetched again by the next owner.
+      if (this.#failure === undefined) {
+        for (const state of this.#partitions.values()) {
+          await this.#withLock(state, () => this.#flush(state, 'shutdown')).catch((error: unknown) => {
+            this.#logger.warn('final flush failed; the next owner replays it', {
+              error,
+              topic: state.topic,
+              partition: state.partition,
+            });
           });
-        });
+        }
       }
+      await this.#consumer?.stop();
       this.#abort.abort();
       await this.#consumer?.disconnect();
       await this.#mirror?.stop();
@@ -340,12 +379,12 @@ export class TopologyRunner {
       byPartition.set(partition, entries);
     }
     const versions = entries.get(key) ?? [];
-    const previous = versions.at(-1);
+    const newest = versions.at(-1);
+    // An entry older than the newest is a stale writer's (a flush a rebalance overtook): ignore it.
+    if (newest !== undefined && end < newest.end) return;
     // Keep the newest value and the newest from an earlier flush (needed when the newest flush never committed).
     const kept =
-      previous !== undefined && previous.end < end
-        ? [previous]
-        : versions.filter((v) => v.end < end).slice(-1);
+      newest !== undefined && newest.end < end ? [newest] : versions.filter((v) => v.end < end).slice(-1);
     entries.set(key, [...kept, { end, value }]);
   }
 
@@ -365,45 +404,85 @@ export class TopologyRunner {
 
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (this.#failure !== undefined) return;
+    if (this.#failure !== undefined || this.#stopping !== undefined) return;
     const source = this.#graph.sources.find((s) => s.topic === batch.topic);
-    if (source === undefined) return;
-    const first = batch.messages[0];
-    if (first === undefined) return;
+    if (source === undefined || batch.messages.length === 0) return;
     const state = await this.#partitionState(source, batch.partition);
     await this.#withLock(state, async () => {
       if (state.generation !== this.#generation) return;
-      if (state.pending !== undefined && state.pending.end < state.nextOffset)
-        await this.#flush(state, 'replay');
-      const loss = this.#dataLoss.batchFetched(
-        batch.topic,
-        batch.partition,
-        Number(first.offset),
-        Number(batch.lastOffset()),
-      );
-      if (loss !== undefined) state.nextOffset = Math.max(state.nextOffset, loss.resumedOffset);
-      this.#metrics.consumerLag.set(
-        { topology: this.#graph.name, topic: batch.topic, partition: String(batch.partition) },
-        Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1),
-      );
-      for (const message of batch.messages) {
-        if (!payload.isRunning() || payload.isStale() || state.generation !== this.#generation) return;
-        const offset = Number(message.offset);
-        if (offset < state.nextOffset) continue; // refetched after a flush
-        await this.#processMessage(source, state, message, offset);
-        payload.resolveOffset(message.offset);
-        if (state.pending !== undefined && offset >= state.pending.end) {
-          await this.#flush(state, 'replay');
-        } else if (
-          state.pending === undefined &&
-          (state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS) ||
-            state.bufferedBytes >= (this.#options.flushMaxBytes ?? DEFAULT_FLUSH_MAX_BYTES))
-        ) {
-          await this.#flush(state, 'size');
-        }
+      try {
+        await this.#runBatch(payload, source, state);
+      } catch (error) {
+        this.#recover(state, error);
       }
-      state.lastActivityMs = Date.now();
-      await payload.heartbeat();
+    });
+  }
+
+  async #runBatch(payload: EachBatchPayload, source: SourceNode, state: PartitionState): Promise<void> {
+    const { batch } = payload;
+    const first = batch.messages[0];
+    if (first === undefined) return;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    if (state.pending !== undefined && state.pending.end < state.nextOffset) {
+      await this.#flush(state, 'replay', heartbeat);
+    }
+    const loss = this.#dataLoss.batchFetched(
+      batch.topic,
+      batch.partition,
+      Number(first.offset),
+      Number(batch.lastOffset()),
+    );
+    if (loss !== undefined) state.nextOffset = Math.max(state.nextOffset, loss.resumedOffset);
+    this.#metrics.consumerLag.set(
+      { topology: this.#graph.name, topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1),
+    );
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || state.generation !== this.#generation) return;
+      if (this.#failure !== undefined || this.#stopping !== undefined) return;
+      const offset = Number(message.offset);
+      if (offset < state.nextOffset) continue; // refetched after a flush
+      await this.#processMessage(source, state, message, offset);
+      payload.resolveOffset(message.offset);
+      if (state.pending !== undefined && offset >= state.pending.end) {
+        await this.#flush(state, 'replay', heartbeat);
+      } else if (
+        state.pending === undefined &&
+        (state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS) ||
+          state.bufferedBytes >= (this.#options.flushMaxBytes ?? DEFAULT_FLUSH_MAX_BYTES))
+      ) {
+        await this.#flush(state, 'size', heartbeat);
+      }
+    }
+    state.lastActivityMs = Date.now();
+    await heartbeat();
+  }
+
+  /**
+   * A flush or a batch failed part-way. The partition's in-memory state may hold effects that were
+   * never flushed, or outputs drained and lost: it is dropped and rebuilt from the committed offset and
+   * the changelogs, and consumption restarts at the committed offset. Errors a replay cannot cure (a
+   * table that does not exist, rows ClickHouse refuses, a message too large) stop the topology.
+   */
+  #recover(state: PartitionState, error: unknown): void {
+    const id = `${state.topic}/${state.partition}`;
+    if (this.#partitions.get(id) === state) this.#partitions.delete(id);
+    if (error instanceof StaleFlushError || state.generation !== this.#generation) return; // a rebalance reset it
+    if (this.#stopping !== undefined || this.#abort.signal.aborted) return;
+    if (!isRecoverable(error)) {
+      this.#fail(error);
+      return;
+    }
+    this.#logger.warn('partition reset to its committed offset after an error; replaying from there', {
+      error,
+      topic: state.topic,
+      partition: state.partition,
+      committedOffset: state.committedOffset,
+    });
+    this.#requireConsumer().seek({
+      topic: state.topic,
+      partition: state.partition,
+      offset: String(state.committedOffset),
     });
   }
 
@@ -413,10 +492,11 @@ export class TopologyRunner {
     message: KafkaMessage,
     offset: number,
   ): Promise<void> {
+    // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
+    const decoded = await this.#decoder(source.name).decode(message.value);
     this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
     state.nextOffset = offset + 1;
     state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
-    const decoded = await this.#decoder(source.name).decode(message.value);
     if (!decoded.ok) {
       this.#badRecord(state, message, offset, decoded.code, decoded.message);
       return;
@@ -504,9 +584,9 @@ export class TopologyRunner {
       }
     }
     task.restored();
-    if (metadata?.watermarkMs !== null && metadata?.watermarkMs !== undefined)
-      task.advanceWatermark(metadata.watermarkMs);
-    task.drainOutputs(); // restoring emits nothing new: anything closed here was emitted before the commit
+    if (metadata?.watermarkMs !== null && metadata?.watermarkMs !== undefined) {
+      task.restoreWatermark(metadata.watermarkMs);
+    }
     const start = committedOffset < 0 ? Number(marks?.low ?? 0) : committedOffset;
     const state: PartitionState = {
       task,
@@ -539,6 +619,12 @@ export class TopologyRunner {
   async #tick(): Promise<void> {
     if (this.#failure !== undefined || this.#stopping !== undefined) return;
     const now = Date.now();
+    if (now - this.#lastPruneMs >= MIRROR_PRUNE_INTERVAL_MS) {
+      this.#lastPruneMs = now;
+      await this.#pruneMirror().catch((error: unknown) => {
+        this.#logger.warn('could not prune the changelog mirror', { error });
+      });
+    }
     const states = [...this.#partitions.values()].filter((s) => s.generation === this.#generation);
     const activity = new Map(states.map((s) => [s.task.id, s.lastActivityMs]));
     const advances = idleAdvances(
@@ -551,20 +637,23 @@ export class TopologyRunner {
       const intervalMs = this.#options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
       await this.#withLock(state, async () => {
         if (state.generation !== this.#generation) return;
-        if (state.pending !== undefined) {
-          if (state.pending.end < state.nextOffset) await this.#flush(state, 'replay');
-          return;
+        try {
+          if (state.pending !== undefined) {
+            if (state.pending.end < state.nextOffset) await this.#flush(state, 'replay');
+            return;
+          }
+          if (advance !== undefined) {
+            state.task.advanceWatermark(advance.watermarkMs);
+            await this.#flush(state, 'idle');
+            return;
+          }
+          const due = now - state.lastFlushMs >= intervalMs;
+          if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0)) {
+            await this.#flush(state, 'interval');
+          }
+        } catch (error) {
+          this.#recover(state, error);
         }
-        if (advance !== undefined) {
-          state.task.advanceWatermark(advance.watermarkMs);
-          await this.#flush(state, 'idle');
-          return;
-        }
-        const due = now - state.lastFlushMs >= intervalMs;
-        if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0))
-          await this.#flush(state, 'interval');
-      }).catch((error: unknown) => {
-        this.#fail(error);
       });
       const wm = state.task.watermarkMs;
       if (Number.isFinite(wm)) {
@@ -580,8 +669,40 @@ export class TopologyRunner {
     }
   }
 
+  /**
+   * Forgets what the changelog mirror no longer needs: deleted keys (closed windows) and earlier
+   * versions, once the group has committed past the flush that wrote the newest version.
+   */
+  async #pruneMirror(): Promise<void> {
+    const committed = new Map<string, number>();
+    const offsets = await this.#requireAdmin().fetchOffsets({
+      groupId: this.#groupId,
+      topics: this.#graph.sources.map((s) => s.topic),
+    });
+    for (const { topic, partitions } of offsets) {
+      for (const p of partitions) committed.set(`${topic}/${p.partition}`, Number(p.offset));
+    }
+    for (const byPartition of this.#changelogs.values()) {
+      for (const [partition, entries] of byPartition) {
+        for (const [key, versions] of entries) {
+          const newest = versions.at(-1);
+          const topic = key.slice(0, key.indexOf('|'));
+          const upTo = committed.get(`${topic}/${partition}`) ?? -1;
+          if (newest === undefined || !(newest.end < upTo)) continue;
+          if (newest.value === null) entries.delete(key);
+          else if (versions.length > 1) entries.set(key, [newest]);
+        }
+      }
+    }
+  }
+
   /** The commit protocol for one partition. Must run under the partition's lock. */
-  async #flush(state: PartitionState, reason: string): Promise<void> {
+  async #flush(state: PartitionState, reason: string, heartbeat?: () => Promise<void>): Promise<void> {
+    const current = (): void => {
+      // A rebalance happened while this flush waited: another member may own the partition now.
+      if (state.generation !== this.#generation) throw new StaleFlushError();
+    };
+    current();
     const consumer = this.#requireConsumer();
     const firstOffset = state.committedOffset;
     const lastOffset = state.nextOffset - 1;
@@ -601,7 +722,8 @@ export class TopologyRunner {
       lastOffset < firstOffset &&
       outputs.size === 0 &&
       late.length === 0 &&
-      changes.every((c) => c.entries.length === 0)
+      changes.every((c) => c.entries.length === 0) &&
+      watermark === state.committedWatermarkMs
     ) {
       state.lastFlushMs = Date.now();
       return;
@@ -617,6 +739,7 @@ export class TopologyRunner {
     const pause = { active: false };
     const io: WriteOptions = {
       signal: this.#abort.signal,
+      ...(heartbeat === undefined ? {} : { between: heartbeat }),
       onRetry: () => {
         if (pause.active) return;
         pause.active = true;
@@ -629,6 +752,7 @@ export class TopologyRunner {
       },
     };
     const commitAt = async (offset: number, metadata: string): Promise<void> => {
+      current();
       await consumer.commitOffsets([
         { topic: state.topic, partition: state.partition, offset: String(offset), metadata },
       ]);
@@ -643,10 +767,12 @@ export class TopologyRunner {
       }),
     );
     // 2. Sinks, dead letters, late records.
+    current();
     await this.#writeSinks(outputs, origin, io);
     await this.#writeLate(late, origin, io);
     await this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io);
     // 3. State changelogs.
+    current();
     for (const { store, entries } of changes) {
       await this.#requireKafkaWriter().send(
         this.changelogTopic(store),
@@ -689,11 +815,18 @@ export class TopologyRunner {
       watermarkMs: number | null;
     },
     io: WriteOptions,
+    /** Late records written to a sink share the flush's range: a suffix keeps their token distinct. */
+    tokenSuffix = '',
   ): Promise<void> {
     for (const [name, list] of outputs) {
       const sink = this.#graph.sinks.get(name);
       if (sink === undefined || list.length === 0) continue;
-      await this.#writeSink(sink, list, deduplicationToken(this.#graph.name, name, origin), io);
+      await this.#writeSink(
+        sink,
+        list,
+        deduplicationToken(this.#graph.name, `${name}${tokenSuffix}`, origin),
+        io,
+      );
     }
   }
 
@@ -778,7 +911,7 @@ export class TopologyRunner {
         });
       }
     }
-    await this.#writeSinks(withSink, origin, io);
+    await this.#writeSinks(withSink, origin, io, ':late');
     await this.#requireKafkaWriter().send(this.lateTopic, toTopic, io);
   }
 

@@ -93,6 +93,16 @@ export class Task {
     this.#closeDue();
   }
 
+  /**
+   * Sets the watermark a task had at its last commit, after its stores were restored: nothing closes
+   * and no processor is told (that happened before the commit).
+   */
+  restoreWatermark(watermarkMs: number): void {
+    if (watermarkMs <= this.#watermarkMs) return;
+    this.#watermarkMs = watermarkMs;
+    this.#notifiedWatermarkMs = watermarkMs;
+  }
+
   /** Takes what the sinks received since the last call. */
   drainOutputs(): Map<string, SinkOutput[]> {
     const drained = new Map(this.outputs);

@@ -12,6 +12,11 @@ import { encodeConfluent } from '../serde/wire-format.ts';
 import type { AvroSchemaDefinition } from '../topology/codecs.ts';
 import { retryUntilDone } from './retry.ts';
 
+/** Messages per produce request. @default 1,000 */
+export const MAX_SEND_MESSAGES = 1_000;
+/** Approximate bytes per produce request, below Kafka's default 1 MiB message.max.bytes. @default 768 KiB */
+export const MAX_SEND_BYTES = 768 * 1024;
+
 export interface OutgoingMessage {
   key: string | null;
   value: Buffer | null;
@@ -50,12 +55,35 @@ export class KafkaWriter {
     return encoder;
   }
 
+  /**
+   * Sends messages, acknowledged by all in-sync replicas, in chunks of at most `MAX_SEND_MESSAGES`
+   * messages and about `MAX_SEND_BYTES`, so no produce request exceeds a broker's default limit.
+   */
   async send(
     topic: string,
     messages: readonly OutgoingMessage[],
     options: { signal?: AbortSignal; onRetry?: () => void } = {},
   ): Promise<void> {
-    if (messages.length === 0) return;
+    let chunk: OutgoingMessage[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      const size = (message.value?.length ?? 0) + Buffer.byteLength(message.key ?? '') + 64;
+      if (chunk.length > 0 && (chunk.length >= MAX_SEND_MESSAGES || bytes + size > MAX_SEND_BYTES)) {
+        await this.#sendChunk(topic, chunk, options);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(message);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.#sendChunk(topic, chunk, options);
+  }
+
+  async #sendChunk(
+    topic: string,
+    messages: readonly OutgoingMessage[],
+    options: { signal?: AbortSignal; onRetry?: () => void },
+  ): Promise<void> {
     await retryUntilDone(
       () =>
         this.#producer

@@ -222,7 +222,7 @@ export class TestDriver {
       }
       task.restored();
       const watermark = watermarks.get(task.id);
-      if (watermark !== undefined && Number.isFinite(watermark)) task.advanceWatermark(watermark);
+      if (watermark !== undefined && Number.isFinite(watermark)) task.restoreWatermark(watermark);
     }
   }
 
