@@ -16,5 +16,7 @@ export function createClickHouse(
     database: config.database,
     application: options.applicationName ?? 'stadion',
     request_timeout: options.requestTimeoutMs ?? DEFAULT_CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    // Long queries keep the connection alive through load balancers with progress headers.
+    clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '110000' },
   });
 }
