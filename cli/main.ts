@@ -2,6 +2,7 @@
 import { describeError, StadionError } from '../engine/errors.ts';
 import { demoCommand } from './commands/demo.ts';
 import { runCommand } from './commands/run.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { topicsCommand } from './commands/topics.ts';
 import { upCommand } from './commands/up.ts';
@@ -13,6 +14,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   sql: { run: sqlCommand, summary: 'run SQL on ClickHouse and print the result' },
   topics: { run: topicsCommand, summary: 'list topics with partitions and end offsets; create topics' },
   run: { run: runCommand, summary: 'run topologies (stream processing into ClickHouse and Kafka)' },
+  simulate: { run: simulateCommand, summary: 'produce simulated feeds (tracking) to Kafka' },
   demo: { run: demoCommand, summary: 'round trip through every service (what npm start runs)' },
 };
 

@@ -3,6 +3,7 @@ import type { TopologyGraph } from '../engine/topology/graph.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { READINGS_TOPIC, readingsTopology } from './demo/readings.ts';
+import { TRACKING_TOPICS, trackingTopology } from './tracking/topology.ts';
 
 /** The statements of a file in sql/, split at semicolons that end a line; comments dropped. */
 export function readDdl(file: string): string[] {
@@ -34,5 +35,15 @@ export const TOPOLOGIES: Readonly<Record<string, TopologyEntry>> = {
     ddl: readDdl('demo_readings.sql'),
     topics: [{ name: READINGS_TOPIC, partitions: 4 }],
     summary: 'sensor readings -> 10 s windows and personal bests in ClickHouse (the engine example)',
+  },
+  tracking: {
+    graph: trackingTopology,
+    ddl: readDdl('tracking.sql'),
+    topics: [
+      { name: TRACKING_TOPICS.sessions, partitions: 1 },
+      { name: TRACKING_TOPICS.frames, partitions: 4 },
+    ],
+    summary:
+      'athlete tracking frames -> kinematics, splits, summaries in ClickHouse; live stats and splits topics',
   },
 };

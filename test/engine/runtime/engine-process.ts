@@ -17,13 +17,17 @@ export interface EngineProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startEngine(env: Readonly<Record<string, string>>, args: readonly string[]): EngineProcess {
+export function startEngine(
+  env: Readonly<Record<string, string>>,
+  args: readonly string[],
+  topology = 'demo-readings',
+): EngineProcess {
   const child = spawn(
     process.execPath,
     [
       STADION_BIN,
       'run',
-      'demo-readings',
+      topology,
       '--metrics-port',
       '0',
       '--flush-interval-ms',
