@@ -1,6 +1,7 @@
 /** The `stadion` command line: one function per command, each with its own --help. */
 import { describeError, StadionError } from '../engine/errors.ts';
 import { demoCommand } from './commands/demo.ts';
+import { roundtripCommand } from './commands/roundtrip.ts';
 import { runCommand } from './commands/run.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { sqlCommand } from './commands/sql.ts';
@@ -15,7 +16,14 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   topics: { run: topicsCommand, summary: 'list topics with partitions and end offsets; create topics' },
   run: { run: runCommand, summary: 'run topologies (stream processing into ClickHouse and Kafka)' },
   simulate: { run: simulateCommand, summary: 'produce simulated feeds (tracking) to Kafka' },
-  demo: { run: demoCommand, summary: 'round trip through every service (what npm start runs)' },
+  demo: {
+    run: demoCommand,
+    summary: 'a 100 m final and a short match through the tracking pipeline (npm start)',
+  },
+  roundtrip: {
+    run: roundtripCommand,
+    summary: 'round trip through every service: registry, Kafka, ClickHouse',
+  },
 };
 
 export const MAIN_HELP = `stadion: stream-processing analytics on Kafka, ending in ClickHouse

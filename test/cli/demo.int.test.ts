@@ -1,4 +1,4 @@
-/** `npm start` on a machine with nothing configured: the demo starts an embedded stack and runs the round trip. */
+/** `npm start` (`stadion demo`) on a machine with nothing configured: an embedded stack, a 100 m final and a match. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataDir, removeDataDir, runStadion } from '../support/stack-process.ts';
 
@@ -11,8 +11,8 @@ afterAll(async () => {
 });
 
 describe('stadion demo', () => {
-  it('starts an embedded stack when nothing is configured and completes the round trip', async () => {
-    const { code, stdout, stderr } = await runStadion(['demo', '--records', '300', '--data-dir', dataDir], {
+  it('runs a simulated final and match through the tracking pipeline and prints the result', async () => {
+    const { code, stdout, stderr } = await runStadion(['demo', '--seed', '3', '--data-dir', dataDir], {
       KAFKA_BROKERS: '',
       SCHEMA_REGISTRY_URL: '',
       CLICKHOUSE_URL: '',
@@ -20,17 +20,11 @@ describe('stadion demo', () => {
     expect(stderr).not.toContain('"level":"error"');
     expect(code).toBe(0);
     expect(stdout).toContain('(embedded)');
-    expect(stdout).toContain('ClickHouse holds 300 rows for the run');
-    expect(stdout).toContain('round trip OK');
-  });
-
-  it('answers --help on every command', async () => {
-    for (const command of ['up', 'sql', 'topics', 'demo']) {
-      const { code, stdout } = await runStadion([command, '--help']);
-      expect(code).toBe(0);
-      expect(stdout).toContain(`stadion ${command}`);
-    }
-    const unknown = await runStadion(['fly']);
-    expect(unknown.code).toBe(2);
+    expect(stdout).toContain('100 m final: result');
+    const places = stdout.split('\n').filter((line) => /^\d\s+Athlete \d \(lane \d\)\s+\d+\.\d+/.test(line));
+    expect(places).toHaveLength(8);
+    expect(stdout).toMatch(/10 m splits, seconds from the gun\nathlete\s+10 m\s+20 m/);
+    expect(stdout).toContain('Match, first minute');
+    expect(stdout).toContain('npx stadion sql');
   });
 });
