@@ -93,8 +93,14 @@ export const DEFAULT_SPRINT_OPTIONS: Readonly<SprintOptions> = Object.freeze({
 
 /** Default split spacing, metres. */
 export const DEFAULT_SPLIT_EVERY_M = 10;
+
+/** Options as given: any subset, the step detector's too. */
+export type SprintOptionsInput = Partial<Omit<SprintOptions, 'strides'>> & {
+  strides?: Partial<StrideOptions>;
+};
+
 /** Validated options: defaults filled in; throws CONFIG_INVALID with a readable message. */
-export function resolveSprintOptions(options: Partial<SprintOptions> = {}): SprintOptions {
+export function resolveSprintOptions(options: SprintOptionsInput = {}): SprintOptions {
   const resolved: SprintOptions = {
     ...DEFAULT_SPRINT_OPTIONS,
     ...options,
@@ -128,6 +134,14 @@ export function resolveSprintOptions(options: Partial<SprintOptions> = {}): Spri
     );
   }
   const s = resolved.strides;
+  for (const [name, value] of Object.entries(s) as Array<[string, number]>) {
+    if (!(Number.isFinite(value) && value >= 0)) {
+      throw new StadionError(
+        'CONFIG_INVALID',
+        `stride option ${name} must be a non-negative number, got ${value}`,
+      );
+    }
+  }
   if (!(s.contactOffHeightM >= s.contactOnHeightM)) {
     throw new StadionError('CONFIG_INVALID', 'stride option contactOffHeightM must be >= contactOnHeightM');
   }

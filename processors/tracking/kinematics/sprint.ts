@@ -70,7 +70,7 @@ export {
   resolveSprintOptions,
   validateSprintContext,
 } from './sprint-options.ts';
-export type { SprintContext, SprintOptions } from './sprint-options.ts';
+export type { SprintContext, SprintOptions, SprintOptionsInput } from './sprint-options.ts';
 export type { Split, SprintSummary } from './sprint-metrics.ts';
 
 /** Observations needed before a sample is produced. */

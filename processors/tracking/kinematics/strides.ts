@@ -15,9 +15,14 @@ import { KEYPOINT_INDEX } from '../keypoints.ts';
  * at least 1.5 step intervals apart, the other foot's contact was missed (dropped frames) and is counted
  * as inferred.
  *
+ * A touchdown is placed half way between the foot's last frame in the air and its first on the ground
+ * (unbiased for counting steps up to the finish).
+ *
  * "Stride" in the outputs follows the broadcast usage of the domain notes: one step, from a foot contact
  * to the next contact (of the other foot). Step length is the distance between consecutive contacts'
- * mean foot x, frequency the number of steps per second.
+ * mean foot x, averaged: (x_last − x_first) / (n − 1); frequency is (n − 1) / (t_last − t_first), steps
+ * per second between the first and the last counted touchdown. So the state stays small: counters, the
+ * first contact and a ring of the last 8.
  */
 export interface StrideOptions {
   /**

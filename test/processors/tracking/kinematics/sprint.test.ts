@@ -65,10 +65,11 @@ interface Errors {
   finishS: number[];
   topSpeedMps: number[];
   strides: number[];
+  decelerationMps: number[];
 }
 
 function measure(seeds: number, distanceM: number, feed: Partial<FeedOptions>, oscillation: boolean): Errors {
-  const errors: Errors = { splitS: [], finishS: [], topSpeedMps: [], strides: [] };
+  const errors: Errors = { splitS: [], finishS: [], topSpeedMps: [], strides: [], decelerationMps: [] };
   for (let k = 0; k < seeds; k++) {
     const seed = BASE_SEED + k;
     const race = simulateRace(seed, distanceM, feed, oscillation);
@@ -96,6 +97,14 @@ function measure(seeds: number, distanceM: number, feed: Partial<FeedOptions>, o
     const topError = Math.abs(summary.topSpeedMps - race.truth.topSpeedMps);
     errors.topSpeedMps.push(topError);
     check(topError <= 0.1, `top speed ${summary.topSpeedMps} m/s, truth ${race.truth.topSpeedMps} m/s`, seed);
+    const truthDecelerationMps = race.truth.speedAtMps(distanceM - 20) - race.truth.speedAtMps(distanceM);
+    const decelerationError = Math.abs(summary.decelerationLast20mMps - truthDecelerationMps);
+    errors.decelerationMps.push(decelerationError);
+    check(
+      decelerationError <= 0.3,
+      `deceleration ${summary.decelerationLast20mMps}, truth ${truthDecelerationMps}`,
+      seed,
+    );
     if (feed.withKeypoints !== false) {
       const strideError = Math.abs((summary.strideCount ?? -100) - race.truth.stepCount);
       errors.strides.push(strideError);
@@ -114,7 +123,8 @@ function report(label: string, errors: Errors): void {
     `${label}: splits mean ${(mean(errors.splitS) * 1000).toFixed(2)} ms max ${(max(errors.splitS) * 1000).toFixed(2)} ms; ` +
       `finish mean ${(mean(errors.finishS) * 1000).toFixed(2)} ms max ${(max(errors.finishS) * 1000).toFixed(2)} ms; ` +
       `top speed mean ${mean(errors.topSpeedMps).toFixed(3)} max ${max(errors.topSpeedMps).toFixed(3)} m/s; ` +
-      `steps mean ${mean(errors.strides).toFixed(2)} max ${max(errors.strides)}`,
+      `steps mean ${mean(errors.strides).toFixed(2)} max ${max(errors.strides)}; ` +
+      `deceleration mean ${mean(errors.decelerationMps).toFixed(3)} max ${max(errors.decelerationMps).toFixed(3)} m/s`,
   );
 }
 
@@ -333,9 +343,9 @@ describe('sprint kinematics state and input rules', () => {
     expect(resolveSprintOptions({ fitHalfWidthS: 0.3 }).fitHalfWidthS).toBe(0.3);
     expect(() => resolveSprintOptions({ jerkPsdM2PerS5: -1 })).toThrow(/jerkPsdM2PerS5/);
     expect(() => resolveSprintOptions({ ringCapacity: 3 })).toThrow(StadionError);
-    expect(() =>
-      resolveSprintOptions({ strides: { ...DEFAULT_SPRINT_OPTIONS.strides, contactOffHeightM: 0 } }),
-    ).toThrow(/contactOffHeightM/);
+    expect(() => resolveSprintOptions({ strides: { contactOffHeightM: 0 } })).toThrow(/contactOffHeightM/);
+    expect(() => resolveSprintOptions({ strides: { ankleHeightM: Number.NaN } })).toThrow(/ankleHeightM/);
+    expect(resolveSprintOptions({ strides: { contactOnHeightM: 0.1 } }).strides.contactOffHeightM).toBe(0.14);
     expect(() => {
       validateSprintContext({ startSignalMs: 0, distanceM: 100 });
     }).not.toThrow();
