@@ -1,6 +1,7 @@
 /** The `stadion` command line: one function per command, each with its own --help. */
 import { describeError, StadionError } from '../engine/errors.ts';
 import { demoCommand } from './commands/demo.ts';
+import { ingestCommand } from './commands/ingest.ts';
 import { roundtripCommand } from './commands/roundtrip.ts';
 import { runCommand } from './commands/run.ts';
 import { simulateCommand } from './commands/simulate.ts';
@@ -15,6 +16,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   sql: { run: sqlCommand, summary: 'run SQL on ClickHouse and print the result' },
   topics: { run: topicsCommand, summary: 'list topics with partitions and end offsets; create topics' },
   run: { run: runCommand, summary: 'run topologies (stream processing into ClickHouse and Kafka)' },
+  ingest: {
+    run: ingestCommand,
+    summary: 'replay recorded feeds (tracking) from JSON lines, validated line by line',
+  },
   simulate: { run: simulateCommand, summary: 'produce simulated feeds (tracking) to Kafka' },
   demo: {
     run: demoCommand,
