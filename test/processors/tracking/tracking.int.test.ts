@@ -4,12 +4,15 @@
  * registry's deserializer receives live stats and every split event, in order per athlete; analysts
  * find the result in ClickHouse.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveAthleteStats, SplitEvent } from '../../../schemas/generated.ts';
 import { TRACKING_TOPICS } from '../../../processors/tracking/topology.ts';
+import { simulateSprint } from '../../../processors/tracking/simulate/index.ts';
 import { startEngine, type EngineProcess } from '../../engine/runtime/engine-process.ts';
 import {
   makeDataDir,
@@ -114,5 +117,43 @@ describe('the tracking pipeline for a broadcaster', () => {
     await clickhouse.close();
     expect(board.map((r) => Number(r.place))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const row of board) expect(row.finish_time_s).toBeGreaterThan(9);
+  });
+
+  it('ingests recorded JSON lines, reporting and dead-lettering the invalid ones by line number', async () => {
+    const race = simulateSprint({ seed: 9, sessionId: 'recorded-heat', withKeypoints: false });
+    const frames = race.framesInOrder.slice(0, 40).map((f) => JSON.stringify(f));
+    frames.splice(2, 0, '{"sessionId": "recorded-heat", "frameNumber": ');
+    frames.splice(5, 0, JSON.stringify({ sessionId: 'recorded-heat', frameNumber: 3, athletes: [] }));
+    const framesFile = join(dataDir, 'frames.jsonl');
+    const sessionsFile = join(dataDir, 'sessions.jsonl');
+    await writeFile(framesFile, `${frames.join('\n')}\n`);
+    await writeFile(sessionsFile, `${JSON.stringify(race.session)}\n`);
+    const kafka = new Kafka({
+      brokers: (stack.env['KAFKA_BROKERS'] ?? '').split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const count = async (topic: string): Promise<number> =>
+      (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    const before = await count(TRACKING_TOPICS.frames);
+
+    const result = await runStadion([
+      'ingest',
+      'tracking',
+      '--file',
+      framesFile,
+      '--sessions',
+      sessionsFile,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`${framesFile}:3: not JSON`);
+    expect(result.stderr).toContain(`${framesFile}:6: does not match the schema: eventTimeMs = missing`);
+    expect(result.stdout).toContain('ingested 1 sessions and 40 frames; 2 invalid lines');
+    expect((await count(TRACKING_TOPICS.frames)) - before).toBe(40);
+    expect(await count('tracking.ingest.dead-letters')).toBe(2);
+    await admin.disconnect();
   });
 });
