@@ -140,14 +140,22 @@ try {
   );
 
   // Latency at a fixed, sub-maximal rate.
-  t = Date.now() + 2_000;
+  t = Date.UTC(2026, 0, 1);
   const live = Array.from({ length: latencyRaces }, (_, i) =>
     simulateSprint({ seed: 1_000 + i, sessionId: `live-${i}`, startSignalMs: t }),
   );
+  // Shift event times to "now" only once everything is simulated, so latency counts no simulation time.
+  const firstEventMs = Math.min(...live.map((s) => s.framesInOrder[0]?.eventTimeMs ?? t));
+  const shiftMs = Date.now() + 50 - firstEventMs;
   const liveFrames = live
     .flatMap((s) => s.framesInOrder)
     .filter((f) => f.eventTimeMs < t + latencySeconds * 1000)
+    .map((f) => ({ ...f, eventTimeMs: f.eventTimeMs + shiftMs }))
     .sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+  const liveSessions = live.map((s) => ({
+    ...s.session,
+    startSignalMs: (s.session.startSignalMs ?? t) + shiftMs,
+  }));
   const before = await metricsOf(engine.output);
   await produceSessions(
     producer,

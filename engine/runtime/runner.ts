@@ -768,23 +768,28 @@ export class TopologyRunner {
     );
     // 2. Sinks, dead letters, late records.
     current();
-    await this.#writeSinks(outputs, origin, io);
-    await this.#writeLate(late, origin, io);
-    await this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io);
+    // Sinks are independent of each other: written at once, all acknowledged before the changelogs.
+    await Promise.all([
+      this.#writeSinks(outputs, origin, io),
+      this.#writeLate(late, origin, io),
+      this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
+    ]);
     // 3. State changelogs.
     current();
-    for (const { store, entries } of changes) {
-      await this.#requireKafkaWriter().send(
-        this.changelogTopic(store),
-        entries.map((e) => ({
-          key: `${state.topic}|${e.key}`,
-          value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
-          partition: state.partition,
-          headers: { 'stadion.end-offset': String(lastOffset) },
-        })),
-        io,
-      );
-    }
+    await Promise.all(
+      changes.map(({ store, entries }) =>
+        this.#requireKafkaWriter().send(
+          this.changelogTopic(store),
+          entries.map((e) => ({
+            key: `${state.topic}|${e.key}`,
+            value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
+            partition: state.partition,
+            headers: { 'stadion.end-offset': String(lastOffset) },
+          })),
+          io,
+        ),
+      ),
+    );
     // 4. Only now the input offsets.
     await commitAt(lastOffset + 1, encodeCommitMetadata({ watermarkMs: watermark }));
     this.#metrics.commits.inc({ topology: this.#graph.name });
@@ -818,16 +823,20 @@ export class TopologyRunner {
     /** Late records written to a sink share the flush's range: a suffix keeps their token distinct. */
     tokenSuffix = '',
   ): Promise<void> {
+    const writes: Array<Promise<void>> = [];
     for (const [name, list] of outputs) {
       const sink = this.#graph.sinks.get(name);
       if (sink === undefined || list.length === 0) continue;
-      await this.#writeSink(
-        sink,
-        list,
-        deduplicationToken(this.#graph.name, `${name}${tokenSuffix}`, origin),
-        io,
+      writes.push(
+        this.#writeSink(
+          sink,
+          list,
+          deduplicationToken(this.#graph.name, `${name}${tokenSuffix}`, origin),
+          io,
+        ),
       );
     }
+    await Promise.all(writes);
   }
 
   async #writeSink(
