@@ -157,11 +157,7 @@ try {
     startSignalMs: (s.session.startSignalMs ?? t) + shiftMs,
   }));
   const before = await metricsOf(engine.output);
-  await produceSessions(
-    producer,
-    registry,
-    live.map((s) => s.session),
-  );
+  await produceSessions(producer, registry, liveSessions);
   const paceStart = performance.now();
   await produceFrames(producer, registry, liveFrames, 'realtime');
   const paceS = (performance.now() - paceStart) / 1000;
