@@ -127,17 +127,18 @@ export async function waitForCompletion(
   groupId: string,
   timeoutMs: number,
   engine?: EngineProcess,
+  topic: string = READINGS_TOPIC,
 ): Promise<void> {
-  const ends = new Map(
-    (await admin.fetchTopicOffsets(READINGS_TOPIC)).map((p) => [p.partition, Number(p.high)]),
-  );
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
   await waitFor(
     async () => {
       if (engine !== undefined && engine.child.exitCode !== null)
         throw new Error(`engine exited ${engine.child.exitCode}: ${engine.output()}`);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [READINGS_TOPIC] });
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const done =
-        committed?.partitions.every((p) => Number(p.offset) >= (ends.get(p.partition) ?? 0)) ?? false;
+        committed?.partitions.every(
+          (p) => (ends.get(p.partition) ?? 0) === 0 || Number(p.offset) >= (ends.get(p.partition) ?? 0),
+        ) ?? false;
       return done ? true : undefined;
     },
     { timeoutMs, intervalMs: 200, what: `group ${groupId} to commit everything` },
@@ -145,8 +146,12 @@ export async function waitForCompletion(
 }
 
 /** Committed records so far, summed over partitions (for killing at a chosen point). */
-export async function committedCount(admin: Admin, groupId: string): Promise<number> {
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [READINGS_TOPIC] });
+export async function committedCount(
+  admin: Admin,
+  groupId: string,
+  topic: string = READINGS_TOPIC,
+): Promise<number> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return (committed?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 

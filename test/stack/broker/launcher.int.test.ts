@@ -52,7 +52,7 @@ function groupConsumer(groupId: string): Consumer {
   const consumer = kafka.consumer({
     groupId,
     sessionTimeout: 6_000,
-    rebalanceTimeout: 6_000,
+    rebalanceTimeout: 20_000,
     heartbeatInterval: 500,
     maxWaitTimeInMs: 200,
     retry: { initialRetryTime: 100, retries: 50 },
@@ -227,7 +227,7 @@ describe('the launcher', () => {
           ? true
           : undefined;
       },
-      { timeoutMs: 30_000, what: 'both consumers to share the 6 partitions' },
+      { timeoutMs: 60_000, what: 'both consumers to share the 6 partitions' },
     );
 
     const started = Date.now();
