@@ -126,7 +126,8 @@ export function sketchAdd(state: SketchState, value: number): SketchState {
     max: state.max === null ? x : Math.max(state.max, x),
   };
   if (x === 0) return { ...base, zeroCount: state.zeroCount + 1 };
-  const index = Math.ceil(Math.log(Math.abs(x)) / lnGamma(state.relativeAccuracy));
+  // + 0 turns -0 (ceil of a value in (-1, 0)) into 0, so the state survives a JSON round trip unchanged.
+  const index = Math.ceil(Math.log(Math.abs(x)) / lnGamma(state.relativeAccuracy)) + 0;
   return x > 0
     ? { ...base, positive: addToStore(state.positive, index, state.maxBuckets) }
     : { ...base, negative: addToStore(state.negative, index, state.maxBuckets) };

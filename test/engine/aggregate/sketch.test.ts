@@ -173,3 +173,11 @@ describe('sketch state', () => {
     );
   });
 });
+
+describe('sketch state and JSON', () => {
+  it('never holds -0, which a JSON round trip would turn into 0 (found by the laws with seed 1877111409)', () => {
+    const state = sketchAdd(createSketch({ relativeAccuracy: 0.1 }), -0.8181818181818182);
+    expect(JSON.parse(JSON.stringify(state))).toStrictEqual(state);
+    expect(Object.is(state.negative.offset, -0)).toBe(false);
+  });
+});
