@@ -1,6 +1,7 @@
 /** Serves a metrics registry at GET /metrics for Prometheus. */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { listen } from '../http/listen.ts';
 
 export async function startMetricsServer(
   registry: Registry,
@@ -21,12 +22,7 @@ export async function startMetricsServer(
         response.writeHead(500).end(String(error));
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      resolve();
-    });
-  });
+  await listen(server, host, port, 'the metrics endpoint');
   const address = server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
   return {

@@ -10,10 +10,11 @@
  * chDB binds one data directory per process: one server (or several on the same `dataDir`) at a time.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { listen } from '../../engine/http/listen.ts';
 import { StadionError } from '../../engine/errors.ts';
 import { silentLogger, type Logger } from '../../engine/log.ts';
 import { chdbConnectionFactory, drainChdb } from './chdb-connection.ts';
@@ -123,7 +124,7 @@ export async function startClickHouseServer(options: ClickHouseServerOptions): P
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   try {
-    await listen(server, host, port);
+    await listen(server, host, port, 'the ClickHouse HTTP interface');
   } catch (error) {
     await Promise.all([sessions.close(), pool.close()]);
     await rm(tempDir, { recursive: true, force: true });
@@ -262,31 +263,6 @@ function warnAboutThreadPool(size: number, logger: Logger): void {
       { sessions: size, uvThreadpoolSize: threads },
     );
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolveListen, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
-      reject(
-        new StadionError(
-          'CONFIG_INVALID',
-          `the ClickHouse HTTP interface cannot listen on ${host}:${port}: ${reason}`,
-          {
-            cause: error,
-          },
-        ),
-      );
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolveListen();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }
 
 async function settleWithin(promises: ReadonlyArray<Promise<unknown>>, timeoutMs: number): Promise<void> {

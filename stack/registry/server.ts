@@ -3,9 +3,9 @@
  * compatibility enforced by Avro schema resolution; state persisted in `dataDir` so ids, versions and
  * config survive a restart. See stack/registry/README.md for what it does and does not do.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StadionError } from '../../engine/errors.ts';
+import { listen } from '../../engine/http/listen.ts';
 import { silentLogger, type Logger } from '../../engine/log.ts';
 import { DEFAULT_COMPATIBILITY, type CompatibilityLevel } from './compatibility.ts';
 import { REGISTRY_ERROR_CODES, RegistryError } from './errors.ts';
@@ -55,7 +55,7 @@ export async function startSchemaRegistry(
   );
 
   const server = createServer(createRegistryRequestListener({ access, logger }));
-  await listen(server, host, options.port ?? DEFAULT_REGISTRY_PORT);
+  await listen(server, host, options.port ?? DEFAULT_REGISTRY_PORT, 'the Schema Registry');
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info('schema registry listening', { url, dataDir });
@@ -110,29 +110,4 @@ function createPersistedAccess(
     },
     idle: () => queue.then(() => undefined),
   };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
-      reject(
-        new StadionError(
-          'CONFIG_INVALID',
-          `the Schema Registry cannot listen on ${host}:${port}: ${reason}`,
-          {
-            cause: error,
-          },
-        ),
-      );
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }
