@@ -1,69 +1,67 @@
-import { createKafka } from '../../engine/clients/kafka.ts';
-import { createSchemaRegistry } from '../../engine/clients/registry.ts';
-import { ensureTopics } from '../../engine/clients/topics.ts';
-import { resolveLogLevel } from '../../engine/config/config.ts';
 import { StadionError } from '../../engine/errors.ts';
-import { createJsonLogger } from '../../engine/log.ts';
 import { DEAD_LETTER_HEADERS } from '../../engine/serde/dead-letter.ts';
-import { TOPOLOGIES } from '../../processors/index.ts';
-import { readJsonLines, type LineProblem } from '../../processors/tracking/ingest.ts';
-import { produceFrames, produceSessions } from '../../processors/tracking/produce.ts';
-import {
-  trackingFrameSchema,
-  trackingSessionSchema,
-  type TrackingFrame,
-  type TrackingSession,
-} from '../../schemas/generated.ts';
-import { configuredOrEmbedded } from '../embedded.ts';
+import { readJsonLines, type LineProblem } from '../../processors/shared/ingest.ts';
+import { produceRecords, PRODUCE_CHUNK_RECORDS } from '../../processors/shared/produce.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configFlags, parseCommand } from '../args.ts';
+import { withFeedProducer } from '../feed-producer.ts';
+import { INGEST_FEEDS, type FeedIngest } from '../feeds.ts';
 
-/** Where invalid lines go, with their file, line number and reason in headers. */
-export const INGEST_DEAD_LETTER_TOPIC = 'tracking.ingest.dead-letters';
+function ingestHelp(name: string, feed: FeedIngest): string {
+  const usage = feed.inputs
+    .map((input) => (input.required ? `--${input.option} F` : `[--${input.option} F]`))
+    .join(' ');
+  return `stadion ingest ${name} ${usage}: replay recorded ${name} data.
 
-export const INGEST_HELP = `stadion ingest tracking --file FRAMES.jsonl [--sessions SESSIONS.jsonl]: replay recorded tracking.
-
-One JSON object per line, in the tracking-frame shape (see README); sessions in the session shape.
-Each line is checked against the Avro schema; invalid lines are reported with their line numbers and
-sent to ${INGEST_DEAD_LETTER_TOPIC}; valid ones are produced in file order.
+One JSON object per line (shapes in the README). Each line is checked against the topic's Avro schema;
+invalid lines are reported with their line numbers and sent to ${feed.deadLetterTopic}; valid ones are
+produced in file order.
 
 Options:
-  --file F       frames, JSON lines (required)
-  --sessions F   sessions, JSON lines
+${feed.inputs.map((input) => `  --${input.option.padEnd(12)} ${input.help}${input.required ? ' (required)' : ''}`).join('\n')}
 ${COMMON_HELP}`;
+}
+
+export const INGEST_HELP = `stadion ingest <feed> --file F [...]: replay recorded data from JSON lines, validated line by line.
+
+Feeds: ${Object.keys(INGEST_FEEDS).join(', ')} (stadion ingest <feed> --help for its files)`;
 
 export async function ingestCommand(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('ingest', {
-    args: [...argv],
-    options: { ...COMMON_OPTIONS, file: { type: 'string' }, sessions: { type: 'string' } },
-    allowPositionals: true,
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(INGEST_HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const feed = INGEST_FEEDS[name];
+  if (feed === undefined)
+    throw new StadionError(
+      'USAGE',
+      `ingest: unknown feed "${name}" (known: ${Object.keys(INGEST_FEEDS).join(', ')})`,
+    );
+  const fileOptions = Object.fromEntries(
+    feed.inputs.map((input) => [input.option, { type: 'string' as const }]),
+  );
+  const { values } = parseCommand(`ingest ${name}`, {
+    args: [...rest],
+    options: { ...COMMON_OPTIONS, ...fileOptions },
     strict: true,
   });
   if (values.help === true) {
-    console.log(INGEST_HELP);
+    console.log(ingestHelp(name, feed));
     return 0;
   }
-  if (positionals[0] !== 'tracking')
-    throw new StadionError('USAGE', 'ingest: only "tracking" can be ingested so far');
-  if (values.file === undefined) throw new StadionError('USAGE', 'ingest tracking: --file is required');
-  const flags = configFlags(values);
-  const logger = createJsonLogger({ level: resolveLogLevel(flags, process.env) });
-  const services = await configuredOrEmbedded(flags, logger);
-  try {
-    const { config } = services;
-    const kafka = createKafka(config.kafka, { logger });
-    await ensureTopics(kafka, config.kafka, [
-      ...(TOPOLOGIES['tracking']?.topics ?? []),
-      { name: INGEST_DEAD_LETTER_TOPIC, partitions: 1 },
-    ]);
-    const registry = createSchemaRegistry(config.schemaRegistry);
-    const producer = kafka.producer();
-    await producer.connect();
+  const files = values as Record<string, unknown>;
+  for (const input of feed.inputs) {
+    if (input.required && typeof files[input.option] !== 'string')
+      throw new StadionError('USAGE', `ingest ${name}: --${input.option} is required`);
+  }
+
+  return withFeedProducer(configFlags(values), feed.topics, async ({ producer, registry }) => {
     let invalid = 0;
     const report = async (file: string, problem: LineProblem): Promise<void> => {
       invalid += 1;
       console.error(`${file}:${problem.line}: ${problem.reason}`);
       await producer.send({
-        topic: INGEST_DEAD_LETTER_TOPIC,
+        topic: feed.deadLetterTopic,
         acks: -1,
         messages: [
           {
@@ -79,43 +77,33 @@ export async function ingestCommand(argv: readonly string[]): Promise<number> {
         ],
       });
     };
-    try {
-      let sessions = 0;
-      if (values.sessions !== undefined) {
-        const file = values.sessions;
-        const valid: TrackingSession[] = [];
-        await readJsonLines(
-          file,
-          trackingSessionSchema,
-          (value) => void valid.push(value as TrackingSession),
-          (p) => report(file, p),
-        );
-        await produceSessions(producer, registry, valid);
-        sessions = valid.length;
-      }
-      const file = values.file;
-      let pending: TrackingFrame[] = [];
+    const counts: string[] = [];
+    for (const input of feed.inputs) {
+      const file = files[input.option];
+      if (typeof file !== 'string') continue;
+      let pending: unknown[] = [];
+      const flush = async (): Promise<void> => {
+        await produceRecords(producer, registry, pending, {
+          topic: input.topic,
+          schema: input.schema,
+          keyOf: input.keyOf,
+          ...(input.timestampOf === undefined ? {} : { timestampOf: input.timestampOf }),
+        });
+        pending = [];
+      };
       const result = await readJsonLines(
         file,
-        trackingFrameSchema,
+        input.schema,
         async (value) => {
-          pending.push(value as TrackingFrame);
-          if (pending.length >= 500) {
-            await produceFrames(producer, registry, pending, 'max');
-            pending = [];
-          }
+          pending.push(value);
+          if (pending.length >= PRODUCE_CHUNK_RECORDS) await flush();
         },
-        (p) => report(file, p),
+        (problem) => report(file, problem),
       );
-      await produceFrames(producer, registry, pending, 'max');
-      console.log(
-        `ingested ${sessions} sessions and ${result.valid} frames; ${invalid} invalid lines sent to ${INGEST_DEAD_LETTER_TOPIC}`,
-      );
-      return invalid === 0 ? 0 : 3;
-    } finally {
-      await producer.disconnect();
+      await flush();
+      counts.push(`${result.valid} records from ${file} to ${input.topic}`);
     }
-  } finally {
-    await services.stop();
-  }
+    console.log(`ingested ${counts.join(', ')}; ${invalid} invalid lines sent to ${feed.deadLetterTopic}`);
+    return invalid === 0 ? 0 : 3;
+  });
 }

@@ -1,106 +1,27 @@
-import { createKafka } from '../../engine/clients/kafka.ts';
-import { createSchemaRegistry } from '../../engine/clients/registry.ts';
-import { ensureTopics } from '../../engine/clients/topics.ts';
-import { resolveLogLevel } from '../../engine/config/config.ts';
 import { StadionError } from '../../engine/errors.ts';
-import { createJsonLogger } from '../../engine/log.ts';
-import { TOPOLOGIES } from '../../processors/index.ts';
-import { produceFrames, produceSessions, type ProduceRate } from '../../processors/tracking/produce.ts';
-import { simulateMatch, simulateSprint } from '../../processors/tracking/simulate/index.ts';
-import { configuredOrEmbedded } from '../embedded.ts';
-import { COMMON_HELP, COMMON_OPTIONS, configFlags, parseCommand, parsePositiveInt } from '../args.ts';
+import { SIMULATE_FEEDS } from '../feeds.ts';
 
-export const SIMULATE_HELP = `stadion simulate tracking: produce simulated athlete tracking to Kafka (Avro, registered schemas).
+export const SIMULATE_HELP = `stadion simulate <feed> [options]: produce a simulated feed to Kafka (Avro, registered schemas),
+deterministic for a seed.
 
-Sprint races (8 lanes, velocity and gait models, noise, dropped, duplicated and reordered frames) and
-team-sport matches (22 players + ball at 25 fps), deterministic for a seed.
+Feeds:
+${Object.entries(SIMULATE_FEEDS)
+  .map(([name, feed]) => `  ${name.padEnd(10)} ${feed.summary}`)
+  .join('\n')}
 
-Options:
-  --races N          sprint races (default 1)
-  --distance M       100 or 200 (default 100)
-  --fps N            50 or 60 (default 50)
-  --matches N        matches (default 0)
-  --duration S       match length in seconds (default 120)
-  --rate max|realtime  as fast as possible (default) or paced to event time
-  --seed N           (default 1)
-${COMMON_HELP}`;
+stadion simulate <feed> --help lists the feed's options.`;
 
 export async function simulateCommand(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('simulate', {
-    args: [...argv],
-    options: {
-      ...COMMON_OPTIONS,
-      races: { type: 'string' },
-      distance: { type: 'string' },
-      fps: { type: 'string' },
-      matches: { type: 'string' },
-      duration: { type: 'string' },
-      rate: { type: 'string' },
-      seed: { type: 'string' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help === true) {
+  const [feed, ...rest] = argv;
+  if (feed === undefined || feed === '--help' || feed === '-h') {
     console.log(SIMULATE_HELP);
-    return 0;
+    return feed === undefined ? 2 : 0;
   }
-  if (positionals[0] !== 'tracking')
-    throw new StadionError('USAGE', 'simulate: only "tracking" is simulated so far');
-  const rate = values.rate ?? 'max';
-  if (rate !== 'max' && rate !== 'realtime')
-    throw new StadionError('USAGE', `simulate: --rate must be max or realtime, got "${rate}"`);
-  const distance = parsePositiveInt(values.distance, '--distance', 100);
-  if (distance !== 100 && distance !== 200) throw new StadionError('USAGE', '--distance must be 100 or 200');
-  const fps = parsePositiveInt(values.fps, '--fps', 50);
-  if (fps !== 50 && fps !== 60) throw new StadionError('USAGE', '--fps must be 50 or 60');
-  const seed = parsePositiveInt(values.seed, '--seed', 1, 0);
-  const races = parsePositiveInt(values.races, '--races', 1, 0);
-  const matches = parsePositiveInt(values.matches, '--matches', 0, 0);
-  const durationS = parsePositiveInt(values.duration, '--duration', 120);
-
-  const flags = configFlags(values);
-  const logger = createJsonLogger({ level: resolveLogLevel(flags, process.env) });
-  const services = await configuredOrEmbedded(flags, logger);
-  try {
-    const { config } = services;
-    const kafka = createKafka(config.kafka, { logger });
-    await ensureTopics(kafka, config.kafka, TOPOLOGIES['tracking']?.topics ?? []);
-    const registry = createSchemaRegistry(config.schemaRegistry);
-    const producer = kafka.producer();
-    await producer.connect();
-    try {
-      const nowMs = Date.now() + 2_000;
-      const sims = [
-        ...Array.from({ length: races }, (_, i) =>
-          simulateSprint({ seed: seed + i, distanceM: distance, fps, startSignalMs: nowMs + i * 1_000 }),
-        ),
-        ...Array.from({ length: matches }, (_, i) =>
-          simulateMatch({ seed: seed + 1_000 + i, durationS, kickoffMs: nowMs }),
-        ),
-      ];
-      await produceSessions(
-        producer,
-        registry,
-        sims.map((s) => s.session),
-      );
-      const frames = sims
-        .flatMap((s) => s.frames.map((frame, index) => ({ frame, order: index / s.frames.length })))
-        .sort((a, b) => a.order - b.order)
-        .map((f) => f.frame);
-      const started = performance.now();
-      await produceFrames(producer, registry, frames, rate satisfies ProduceRate);
-      const seconds = (performance.now() - started) / 1000;
-      for (const sim of sims)
-        console.log(
-          `session ${sim.session.sessionId} (${sim.session.discipline}): ${sim.frames.length} frames`,
-        );
-      console.log(`produced ${frames.length} frames in ${seconds.toFixed(2)} s`);
-    } finally {
-      await producer.disconnect();
-    }
-    return 0;
-  } finally {
-    await services.stop();
-  }
+  const simulator = SIMULATE_FEEDS[feed];
+  if (simulator === undefined)
+    throw new StadionError(
+      'USAGE',
+      `simulate: unknown feed "${feed}" (known: ${Object.keys(SIMULATE_FEEDS).join(', ')})`,
+    );
+  return simulator.run(rest);
 }

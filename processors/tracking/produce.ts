@@ -1,47 +1,26 @@
-/**
- * Produces tracking sessions and frames to Kafka in the Confluent Avro wire format, the way a camera
- * system's gateway would: sessions first (keyed by session id), then frames in arrival order, either as
- * fast as possible or paced to their event times (real time).
- */
+/** Producing tracking sessions and frames (sessions keyed by id; frames keyed by session, in arrival order). */
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
-import avsc from 'avsc';
 import type { Producer } from 'kafkajs';
-import { encodeConfluent } from '../../engine/serde/wire-format.ts';
-import type { AvroSchemaDefinition } from '../../engine/topology/codecs.ts';
 import {
   trackingFrameSchema,
   trackingSessionSchema,
   type TrackingFrame,
   type TrackingSession,
 } from '../../schemas/generated.ts';
+import { produceRecords, type ProduceRate } from '../shared/produce.ts';
 import { TRACKING_TOPICS } from './topology.ts';
 
-export type ProduceRate = 'max' | 'realtime';
-
-async function encoderFor(
-  registry: SchemaRegistry,
-  topic: string,
-  schema: AvroSchemaDefinition,
-): Promise<(value: unknown) => Buffer> {
-  const { id } = await registry.register(
-    { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-    { subject: `${topic}-value` },
-  );
-  const type = avsc.Type.forSchema(schema);
-  return (value) => encodeConfluent(id, type, value);
-}
+export type { ProduceRate } from '../shared/produce.ts';
 
 export async function produceSessions(
   producer: Producer,
   registry: SchemaRegistry,
   sessions: readonly TrackingSession[],
 ): Promise<void> {
-  const encode = await encoderFor(registry, TRACKING_TOPICS.sessions, trackingSessionSchema);
-  await producer.send({
+  await produceRecords(producer, registry, sessions, {
     topic: TRACKING_TOPICS.sessions,
-    acks: -1,
-    messages: sessions.map((s) => ({ key: s.sessionId, value: encode(s) })),
+    schema: trackingSessionSchema,
+    keyOf: (s) => s.sessionId,
   });
 }
 
@@ -53,22 +32,12 @@ export async function produceFrames(
   rate: ProduceRate,
   onProgress?: (sent: number) => void,
 ): Promise<void> {
-  const encode = await encoderFor(registry, TRACKING_TOPICS.frames, trackingFrameSchema);
-  const chunk = rate === 'max' ? 500 : 1;
-  const startWallMs = Date.now();
-  const firstEventMs = frames[0]?.eventTimeMs ?? 0;
-  for (let i = 0; i < frames.length; i += chunk) {
-    const batch = frames.slice(i, i + chunk);
-    if (rate === 'realtime') {
-      const dueMs = startWallMs + ((batch[0]?.eventTimeMs ?? firstEventMs) - firstEventMs);
-      const waitMs = dueMs - Date.now();
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
-    await producer.send({
-      topic: TRACKING_TOPICS.frames,
-      acks: -1,
-      messages: batch.map((f) => ({ key: f.sessionId, value: encode(f), timestamp: String(f.eventTimeMs) })),
-    });
-    onProgress?.(Math.min(frames.length, i + chunk));
-  }
+  await produceRecords(producer, registry, frames, {
+    topic: TRACKING_TOPICS.frames,
+    schema: trackingFrameSchema,
+    keyOf: (f) => f.sessionId,
+    timestampOf: (f) => f.eventTimeMs,
+    rate,
+    ...(onProgress === undefined ? {} : { onProgress }),
+  });
 }

@@ -2,7 +2,7 @@
  * What a real camera feed does to frames on their way to Kafka: some are lost, some are sent twice,
  * some arrive a few frames late. Applied to a clean, in-order list of frames with a seeded generator.
  */
-import type { Rng } from './random.ts';
+import type { Rng } from '../../shared/random.ts';
 
 /** How imperfect the arrival order is. Every rate is a probability per frame. */
 export interface ArrivalImperfectionOptions {

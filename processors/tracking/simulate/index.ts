@@ -27,5 +27,5 @@ export { FOOT_GROUND_HEIGHTS_M, footPoseAt, planGait } from './gait.ts';
 export type { Foot, FootContact, FootPose, GaitPlan } from './gait.ts';
 export { applyArrivalImperfections, latenessOfDeliveries } from './imperfections.ts';
 export type { ArrivalImperfectionOptions, ArrivalReport } from './imperfections.ts';
-export { createRng, deriveSeed } from './random.ts';
-export type { Rng } from './random.ts';
+export { createRng, deriveSeed } from '../../shared/random.ts';
+export type { Rng } from '../../shared/random.ts';

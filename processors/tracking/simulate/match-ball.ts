@@ -3,7 +3,7 @@
  * lofted) to where the receiver will be when it arrives. Players do not react to the ball.
  */
 import { MATCH_GRID_STEP_S } from './match-movement.ts';
-import type { Rng } from './random.ts';
+import type { Rng } from '../../shared/random.ts';
 import { sampleAt, type FineTrajectory } from './trajectory.ts';
 
 /** Ball radius: the height of its centre on the ground, metres. */

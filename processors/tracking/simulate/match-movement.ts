@@ -3,7 +3,7 @@
  * seconds towards a target point near the player's place in the team shape, with limited acceleration
  * and turning. Integrated on a 10 ms grid, which is the truth the match statistics are measured on.
  */
-import type { Rng } from './random.ts';
+import type { Rng } from '../../shared/random.ts';
 import type { FineTrajectory } from './trajectory.ts';
 
 /** Integration step of the match truth, seconds. */

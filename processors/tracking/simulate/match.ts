@@ -27,7 +27,7 @@ import {
   type PlayerRole,
   type PlayerSpec,
 } from './match-movement.ts';
-import { createRng, deriveSeed } from './random.ts';
+import { createRng, deriveSeed } from '../../shared/random.ts';
 import { buildSkeleton } from './skeleton.ts';
 import { gridPosition, interpolate, type FineTrajectory } from './trajectory.ts';
 

@@ -6,7 +6,7 @@
 import type { Keypoint } from '../../../schemas/generated.ts';
 import { KEYPOINT_COUNT, KEYPOINT_INDEX, type KeypointName } from '../keypoints.ts';
 import type { FootPose, Point3 } from './gait.ts';
-import type { Rng } from './random.ts';
+import type { Rng } from '../../shared/random.ts';
 
 export interface BodyPose {
   /** Body centre (pelvis), metres. */

@@ -3,7 +3,7 @@
  * level in [0, 1] or given explicitly (e.g. the Berlin 2009 preset).
  */
 import type { Foot } from './gait.ts';
-import type { Rng } from './random.ts';
+import type { Rng } from '../../shared/random.ts';
 
 export type SprintDistanceM = 100 | 200;
 

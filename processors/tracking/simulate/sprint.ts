@@ -18,7 +18,7 @@ import {
 } from './feed-options.ts';
 import { footPoseAt } from './gait.ts';
 import { applyArrivalImperfections, type ArrivalReport } from './imperfections.ts';
-import { createRng, deriveSeed, type Rng } from './random.ts';
+import { createRng, deriveSeed, type Rng } from '../../shared/random.ts';
 import { buildSkeleton } from './skeleton.ts';
 import { finishTimeOf, integrateSprint, type IntegratedSprint, type SprintTruth } from './sprint-dynamics.ts';
 import { randomSprintProfile, type SprintAthleteProfile, type SprintDistanceM } from './sprint-profile.ts';

@@ -151,7 +151,8 @@ describe('the tracking pipeline for a broadcaster', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`${framesFile}:3: not JSON`);
     expect(result.stderr).toContain(`${framesFile}:6: does not match the schema: eventTimeMs = missing`);
-    expect(result.stdout).toContain('ingested 1 sessions and 40 frames; 2 invalid lines');
+    expect(result.stdout).toContain(`ingested 1 records from ${sessionsFile} to tracking.sessions`);
+    expect(result.stdout).toContain(`40 records from ${framesFile} to tracking.frames; 2 invalid lines`);
     expect((await count(TRACKING_TOPICS.frames)) - before).toBe(40);
     expect(await count('tracking.ingest.dead-letters')).toBe(2);
     await admin.disconnect();

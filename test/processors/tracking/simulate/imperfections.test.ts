@@ -4,7 +4,7 @@ import {
   applyArrivalImperfections,
   latenessOfDeliveries,
 } from '../../../../processors/tracking/simulate/imperfections.ts';
-import { createRng } from '../../../../processors/tracking/simulate/random.ts';
+import { createRng } from '../../../../processors/shared/random.ts';
 
 const frames = (count: number): Array<{ frameNumber: number }> =>
   Array.from({ length: count }, (_, frameNumber) => ({ frameNumber }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed } from '../../../../processors/tracking/simulate/random.ts';
+import { createRng, deriveSeed } from '../../../processors/shared/random.ts';
 
 describe('createRng', () => {
   it('repeats the same sequence for the same seed and differs for another', () => {
