@@ -3,6 +3,7 @@ import type { TopologyGraph } from '../engine/topology/graph.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { READINGS_TOPIC, readingsTopology } from './demo/readings.ts';
+import { trackingRawTopology } from './tracking/raw.ts';
 import { TRACKING_TOPICS, trackingTopology } from './tracking/topology.ts';
 
 /** The statements of a file in sql/, split at semicolons that end a line; comments dropped. */
@@ -45,5 +46,14 @@ export const TOPOLOGIES: Readonly<Record<string, TopologyEntry>> = {
     ],
     summary:
       'athlete tracking frames -> kinematics, splits, summaries in ClickHouse; live stats and splits topics',
+  },
+  'tracking-raw': {
+    graph: trackingRawTopology,
+    ddl: readDdl('tracking.sql'),
+    topics: [
+      { name: TRACKING_TOPICS.sessions, partitions: 1 },
+      { name: TRACKING_TOPICS.frames, partitions: 4 },
+    ],
+    summary: 'athlete tracking frames -> every detection as sent, in bulk (tracking_raw_positions)',
   },
 };

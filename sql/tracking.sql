@@ -18,6 +18,23 @@ PARTITION BY toYYYYMMDD(event_time)
 ORDER BY (session_id, athlete_id, event_time)
 SETTINGS non_replicated_deduplication_window = 10000;
 
+-- The raw path (`stadion run tracking-raw`, processors/tracking/raw.ts): every detection as the cameras
+-- sent it, loaded in bulk (ClickHouse parses the Avro frames). Duplicated frames collapse on merge
+-- (query with FINAL for exact counts).
+CREATE TABLE IF NOT EXISTS tracking_raw_positions (
+  session_id LowCardinality(String) COMMENT 'Session (race, heat or match)',
+  athlete_id LowCardinality(String) COMMENT 'Athlete (or ball)',
+  frame_number UInt64 COMMENT 'Camera frame number',
+  event_time DateTime64(3) COMMENT 'Capture time of the frame, UTC',
+  x_m Float64 COMMENT 'Position x as detected, metres (sprints: from the start line)',
+  y_m Float64 COMMENT 'Position y as detected, metres',
+  z_m Float64 COMMENT 'Height of the body centre as detected, metres',
+  confidence Float32 COMMENT 'Detection confidence, 0 to 1'
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMMDD(event_time)
+ORDER BY (session_id, athlete_id, frame_number)
+SETTINGS non_replicated_deduplication_window = 10000;
+
 CREATE TABLE IF NOT EXISTS tracking_splits (
   session_id LowCardinality(String) COMMENT 'Session',
   athlete_id LowCardinality(String) COMMENT 'Athlete',

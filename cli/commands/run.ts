@@ -7,7 +7,7 @@ import { StadionError } from '../../engine/errors.ts';
 import { createJsonLogger } from '../../engine/log.ts';
 import { EngineMetrics } from '../../engine/runtime/metrics.ts';
 import { startMetricsServer } from '../../engine/runtime/metrics-server.ts';
-import { TopologyRunner } from '../../engine/runtime/runner.ts';
+import { DEFAULT_FLUSH_MAX_RECORDS, TopologyRunner } from '../../engine/runtime/runner.ts';
 import { DEAD_LETTER_CODES, type BadRecordPolicy } from '../../engine/serde/dead-letter.ts';
 import { TOPOLOGIES } from '../../processors/index.ts';
 import { configuredOrEmbedded } from '../embedded.ts';
@@ -29,6 +29,7 @@ Options:
   --group ID              consumer group (default stadion-<topology>)
   --bad-records POLICY    dead-letter (default) | skip | fail   (codes: ${DEAD_LETTER_CODES.join(', ')})
   --flush-interval-ms N   longest time outputs wait for a flush (default 1000)
+  --flush-max-records N   outputs (or bulk records) that trigger a flush (default 10000)
   --session-timeout-ms N  consumer group session timeout (default 10000)
   --metrics-port N        Prometheus /metrics (default ${DEFAULT_METRICS_PORT}; 0 picks a free port)
   --metrics-host HOST     address /metrics listens on (default 127.0.0.1; 0.0.0.0 in a container)
@@ -42,6 +43,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       group: { type: 'string' },
       'bad-records': { type: 'string' },
       'flush-interval-ms': { type: 'string' },
+      'flush-max-records': { type: 'string' },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'session-timeout-ms': { type: 'string' },
@@ -105,6 +107,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         metrics,
         badRecordPolicy: policy satisfies BadRecordPolicy,
         flushIntervalMs: parsePositiveInt(values['flush-interval-ms'], '--flush-interval-ms', 1000),
+        flushMaxRecords: parsePositiveInt(
+          values['flush-max-records'],
+          '--flush-max-records',
+          DEFAULT_FLUSH_MAX_RECORDS,
+        ),
         sessionTimeoutMs: parsePositiveInt(values['session-timeout-ms'], '--session-timeout-ms', 10_000),
         ...(values.group === undefined ? {} : { groupId: values.group }),
       }),

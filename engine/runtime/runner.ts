@@ -19,18 +19,20 @@ import { ensureTopics, type TopicSpec } from '../clients/topics.ts';
 import { StadionError, describeError } from '../errors.ts';
 import { DataLossMonitor, checkCommittedOffsets } from '../kafka/data-loss.ts';
 import type { Logger } from '../log.ts';
-import { createDecoder, type Decoder } from '../serde/decoders.ts';
+import { createDecoder, createHeaderChecker, type Decoder, type WriterOf } from '../serde/decoders.ts';
 import {
   DEAD_LETTER_HEADERS,
   DEFAULT_BAD_RECORD_POLICY,
   type BadRecordPolicy,
   type DeadLetterCode,
+  type DecodeResult,
 } from '../serde/dead-letter.ts';
 import { registryWriterSchemas } from '../serde/registry-schemas.ts';
 import { ClickHouseWriter } from '../sinks/clickhouse-writer.ts';
 import { KafkaWriter, type OutgoingMessage } from '../sinks/kafka-writer.ts';
 import type { SourceNode, TopologyGraph } from '../topology/graph.ts';
 import type { SinkSpec } from '../topology/sinks.ts';
+import { writeBulk, type BulkEntry } from './bulk-load.ts';
 import { decodeCommitMetadata, deduplicationToken, encodeCommitMetadata } from './commit-metadata.ts';
 import { idleAdvances } from './idle.ts';
 import type { EngineMetrics } from './metrics.ts';
@@ -120,6 +122,8 @@ interface PartitionState {
   nextOffset: number;
   pending: { end: number; watermarkMs: number | null } | undefined;
   deadLetters: OutgoingMessage[];
+  /** Buffered records of a bulk-load source. */
+  bulk: BulkEntry[];
   bufferedOutputs: number;
   /** Input bytes processed since the last flush. */
   bufferedBytes: number;
@@ -139,6 +143,7 @@ export class TopologyRunner {
   readonly #clickhouse: ClickHouseClient;
   readonly #dataLoss: DataLossMonitor;
   readonly #decoders = new Map<string, Decoder>();
+  readonly #headerCheckers = new Map<string, (bytes: Buffer | null) => Promise<DecodeResult<WriterOf>>>();
   readonly #tables = new Map<string, Map<string, unknown>>();
   /** Changelog mirror: changelog topic -> partition -> entry key -> last versions (newest last, at most 2). */
   readonly #changelogs = new Map<string, Map<number, Map<string, Versioned[]>>>();
@@ -182,8 +187,11 @@ export class TopologyRunner {
       applicationName: `stadion-${this.#graph.name}`,
     });
     const schemas = registryWriterSchemas(options.config.schemaRegistry);
-    for (const source of this.#graph.sources)
+    for (const source of this.#graph.sources) {
       this.#decoders.set(source.name, createDecoder(source.codec, schemas));
+      if (source.bulk !== undefined && source.codec.kind === 'avro')
+        this.#headerCheckers.set(source.name, createHeaderChecker(source.codec, schemas));
+    }
     for (const table of this.#graph.tables) {
       this.#decoders.set(table.name, createDecoder(table.codec, schemas));
       this.#tables.set(table.name, new Map());
@@ -492,6 +500,19 @@ export class TopologyRunner {
     message: KafkaMessage,
     offset: number,
   ): Promise<void> {
+    const checkHeader = this.#headerCheckers.get(source.name);
+    if (checkHeader !== undefined) {
+      // A bulk load: only the header is checked here; ClickHouse decodes the body.
+      const writer = await checkHeader(message.value);
+      this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
+      state.nextOffset = offset + 1;
+      state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+      if (writer.ok) {
+        state.bulk.push({ writer: writer.value, message, offset });
+        state.bufferedOutputs += 1;
+      } else this.#badRecord(state, message, offset, writer.code, writer.message);
+      return;
+    }
     // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
     const decoded = await this.#decoder(source.name).decode(message.value);
     this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
@@ -598,6 +619,7 @@ export class TopologyRunner {
       nextOffset: start,
       pending: metadata?.pending,
       deadLetters: [],
+      bulk: [],
       bufferedOutputs: 0,
       bufferedBytes: 0,
       lastFlushMs: Date.now(),
@@ -714,6 +736,7 @@ export class TopologyRunner {
     const outputs = state.task.drainOutputs();
     const late = state.task.late.splice(0);
     const deadLetters = state.deadLetters.splice(0);
+    const bulk = state.bulk.splice(0);
     const changes = [...state.task.stores].map(([store, keyed]) => ({
       store,
       entries: keyed.drainChanges(),
@@ -722,6 +745,7 @@ export class TopologyRunner {
       lastOffset < firstOffset &&
       outputs.size === 0 &&
       late.length === 0 &&
+      bulk.length === 0 &&
       changes.every((c) => c.entries.length === 0) &&
       watermark === state.committedWatermarkMs
     ) {
@@ -758,6 +782,7 @@ export class TopologyRunner {
       ]);
     };
 
+    const t0 = performance.now();
     // 1. Mark the range pending, so a replay cuts its first flush at the same place.
     await commitAt(
       firstOffset,
@@ -766,6 +791,7 @@ export class TopologyRunner {
         pending: { end: lastOffset, watermarkMs: watermark },
       }),
     );
+    const t1 = performance.now();
     // 2. Sinks, dead letters, late records.
     current();
     // Sinks are independent of each other: written at once, all acknowledged before the changelogs.
@@ -773,7 +799,9 @@ export class TopologyRunner {
       this.#writeSinks(outputs, origin, io),
       this.#writeLate(late, origin, io),
       this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
+      this.#writeBulk(state, bulk, origin, io),
     ]);
+    const t2 = performance.now();
     // 3. State changelogs.
     current();
     await Promise.all(
@@ -790,8 +818,10 @@ export class TopologyRunner {
         ),
       ),
     );
+    const t3 = performance.now();
     // 4. Only now the input offsets.
     await commitAt(lastOffset + 1, encodeCommitMetadata({ watermarkMs: watermark }));
+    const t4 = performance.now();
     this.#metrics.commits.inc({ topology: this.#graph.name });
     state.committedOffset = lastOffset + 1;
     state.committedWatermarkMs = watermark;
@@ -807,7 +837,47 @@ export class TopologyRunner {
         partition: state.partition,
       });
     }
-    this.#logger.debug('flushed', { reason, ...origin, sinks: [...outputs.keys()] });
+    this.#logger.debug('flushed', {
+      reason,
+      ...origin,
+      sinks: [...outputs.keys()],
+      outputs: [...outputs.values()].reduce((n, list) => n + list.length, 0),
+      durationsMs: {
+        markPending: Math.round(t1 - t0),
+        sinks: Math.round(t2 - t1),
+        changelogs: Math.round(t3 - t2),
+        commit: Math.round(t4 - t3),
+      },
+    });
+  }
+
+  async #writeBulk(
+    state: PartitionState,
+    entries: readonly BulkEntry[],
+    origin: Parameters<typeof deduplicationToken>[2],
+    io: WriteOptions,
+  ): Promise<void> {
+    const source = state.task.source;
+    if (source.bulk === undefined || entries.length === 0) return;
+    const spec = source.bulk;
+    const labels = { topology: this.#graph.name, sink: spec.name };
+    const stopTimer = this.#metrics.flushSeconds.startTimer(labels);
+    const inserted = await writeBulk({
+      spec,
+      entries,
+      tokenOf: (suffix) => deduplicationToken(this.#graph.name, `${spec.name}:${suffix}`, origin),
+      writer: this.#requireClickHouseWriter(),
+      io,
+      decode: (bytes) => this.#decoder(source.name).decode(bytes),
+      onRefused: (entry, code, reason) => {
+        this.#badRecord(state, entry.message, entry.offset, code, reason);
+      },
+    });
+    stopTimer();
+    this.#metrics.flushRows.observe(labels, inserted);
+    // Records ClickHouse refused and the codec confirmed as bad: dead letters of this same flush.
+    const refused = state.deadLetters.splice(0);
+    if (refused.length > 0) await this.#requireKafkaWriter().send(this.deadLetterTopic, refused, io);
   }
 
   async #writeSinks(

@@ -17,6 +17,24 @@ export interface Decoder {
   decode(bytes: Buffer | null): Promise<DecodeResult<unknown>>;
 }
 
+/** The writer schema of an Avro message: its registry id and text (the message is not decoded). */
+export interface WriterOf {
+  readonly id: number;
+  readonly schemaText: string;
+}
+
+/**
+ * Checks the Confluent header of an Avro message and that its writer schema resolves to the reader
+ * schema, without decoding the body (for bulk loads, where ClickHouse decodes it).
+ */
+export function createHeaderChecker(
+  codec: AvroCodec<unknown>,
+  schemas: WriterSchemas,
+): (bytes: Buffer | null) => Promise<DecodeResult<WriterOf>> {
+  const decoder = new AvroDecoder(codec, schemas);
+  return (bytes) => decoder.writerOf(bytes);
+}
+
 export function createDecoder(codec: ValueCodec<unknown>, schemas: WriterSchemas): Decoder {
   return codec.kind === 'avro' ? new AvroDecoder(codec, schemas) : new JsonDecoder(codec);
 }
@@ -60,13 +78,39 @@ class AvroDecoder implements Decoder {
   /** Per writer schema id: a resolver to the reader type, or the reason there is none. */
   readonly #resolvers = new Map<
     number,
-    { writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }
+    { writer: avsc.Type; resolver: avsc.Resolver; text: string } | { error: DecodeResult<never> }
   >();
 
   constructor(codec: AvroCodec<unknown>, schemas: WriterSchemas) {
     this.#codec = codec;
     this.#schemas = schemas;
     this.#reader = avsc.Type.forSchema(codec.schema);
+  }
+
+  async writerOf(bytes: Buffer | null): Promise<DecodeResult<WriterOf>> {
+    if (bytes === null)
+      return { ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' };
+    if (bytes.length < 5 || bytes[0] !== 0) {
+      return {
+        ok: false,
+        code: 'UNDECODABLE',
+        message: 'not in the Confluent wire format (magic byte 0 + schema id)',
+      };
+    }
+    const id = bytes.readInt32BE(1);
+    const entry = await this.#entry(id);
+    return 'error' in entry ? entry.error : { ok: true, value: { id, schemaText: entry.text } };
+  }
+
+  async #entry(
+    id: number,
+  ): Promise<{ writer: avsc.Type; resolver: avsc.Resolver; text: string } | { error: DecodeResult<never> }> {
+    let entry = this.#resolvers.get(id);
+    if (entry === undefined) {
+      entry = await this.#resolve(id);
+      this.#resolvers.set(id, entry);
+    }
+    return entry;
   }
 
   async decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
@@ -80,11 +124,7 @@ class AvroDecoder implements Decoder {
       };
     }
     const id = bytes.readInt32BE(1);
-    let entry = this.#resolvers.get(id);
-    if (entry === undefined) {
-      entry = await this.#resolve(id);
-      this.#resolvers.set(id, entry);
-    }
+    const entry = await this.#entry(id);
     if ('error' in entry) return entry.error;
     let value: unknown;
     try {
@@ -116,7 +156,7 @@ class AvroDecoder implements Decoder {
 
   async #resolve(
     id: number,
-  ): Promise<{ writer: avsc.Type; resolver: avsc.Resolver } | { error: DecodeResult<unknown> }> {
+  ): Promise<{ writer: avsc.Type; resolver: avsc.Resolver; text: string } | { error: DecodeResult<never> }> {
     const text = await this.#schemas.schemaById(id);
     if (text === undefined) {
       return {
@@ -125,7 +165,7 @@ class AvroDecoder implements Decoder {
     }
     try {
       const writer = avsc.Type.forSchema(JSON.parse(text) as avsc.Schema);
-      return { writer, resolver: this.#reader.createResolver(writer) };
+      return { writer, resolver: this.#reader.createResolver(writer), text };
     } catch (error) {
       return {
         error: {

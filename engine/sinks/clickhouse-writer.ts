@@ -5,7 +5,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.ts';
 import type { ClickHouseRow } from '../topology/sinks.ts';
-import { retryUntilDone } from './retry.ts';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { retryUntilDone, type RetryOptions } from './retry.ts';
+
+/** Rows ClickHouse may put in one block of a bulk insert: more than any bulk flush holds. */
+export const BULK_MAX_INSERT_BLOCK_ROWS = 100_000_000;
 
 /**
  * ClickHouse exception codes worth retrying: overload, timeouts, network, read-only replicas, Keeper.
@@ -41,6 +46,16 @@ export interface ClickHouseInsert {
   deduplicationToken: string;
 }
 
+/** An INSERT whose data is sent as it is, in the format the statement names (for bulk loads). */
+export interface ClickHouseStatementInsert {
+  /** The whole statement, ending in `FORMAT X`. */
+  query: string;
+  body: Buffer;
+  deduplicationToken: string;
+  /** For log lines and errors. */
+  table: string;
+}
+
 export class ClickHouseWriter {
   readonly #client: ClickHouseClient;
   readonly #logger: Logger;
@@ -69,14 +84,50 @@ export class ClickHouseWriter {
             },
           })
           .then(() => undefined),
-      {
-        isTransient: isTransientClickHouseError,
-        logger: this.#logger,
-        what: `insert into ${insert.table}`,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.between === undefined ? {} : { between: options.between }),
-        ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
-      },
+      this.#retryOptions(`insert into ${insert.table}`, options),
     );
+  }
+
+  /**
+   * Sends an INSERT with its data. One statement is one block (the bulk flush is far below
+   * `max_insert_block_size`), so it is written whole or not at all, and a retry with the same token is
+   * deduplicated whole.
+   */
+  async insertStatement(
+    insert: ClickHouseStatementInsert,
+    options: { signal?: AbortSignal; between?: () => Promise<void>; onRetry?: () => void } = {},
+  ): Promise<void> {
+    await retryUntilDone(
+      async () => {
+        const result = await this.#client.exec({
+          query: insert.query,
+          values: Readable.from([insert.body]),
+          clickhouse_settings: {
+            insert_deduplicate: 1,
+            insert_deduplication_token: insert.deduplicationToken,
+            max_insert_block_size: String(BULK_MAX_INSERT_BLOCK_ROWS),
+            min_insert_block_size_rows: '0',
+            min_insert_block_size_bytes: '0',
+          },
+        });
+        result.stream.resume();
+        await finished(result.stream);
+      },
+      this.#retryOptions(`insert into ${insert.table}`, options),
+    );
+  }
+
+  #retryOptions(
+    what: string,
+    options: { signal?: AbortSignal; between?: () => Promise<void>; onRetry?: () => void },
+  ): RetryOptions {
+    return {
+      isTransient: isTransientClickHouseError,
+      logger: this.#logger,
+      what,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.between === undefined ? {} : { between: options.between }),
+      ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+    };
   }
 }

@@ -16,7 +16,8 @@
 import type { Aggregator } from '../aggregate/aggregator.ts';
 import { StadionError } from '../errors.ts';
 import type { FixedWindows, SessionWindowsSpec } from '../windows/index.ts';
-import type { ValueCodec } from './codecs.ts';
+import { BULK_INPUT_PLACEHOLDER, clickhouseStructureOf } from './bulk.ts';
+import type { AvroCodec, ValueCodec } from './codecs.ts';
 import type { GraphNode, ProcessorSpec, SourceNode, TableNode, TopologyGraph } from './graph.ts';
 import type { StreamRecord } from './record.ts';
 import type { SinkSpec } from './sinks.ts';
@@ -270,6 +271,47 @@ export class TopologyBuilder {
     };
     this.#sources.push(source);
     return new Stream<V>(this, (node) => source.children.push(node));
+  }
+
+  /**
+   * A bulk load: the topic's Avro records go to a ClickHouse table without being decoded here.
+   * `select` reads `{input}` (the records, with the codec's schema as structure) and may flatten them
+   * (ARRAY JOIN), convert, filter or refuse them (`throwIf`): a batch ClickHouse refuses is decoded record
+   * by record, and the records the codec refuses (decoding or `validate`) are dead-lettered.
+   */
+  bulkLoad<V>(
+    name: string,
+    options: {
+      topic: string;
+      codec: AvroCodec<V>;
+      table: string;
+      select: string;
+      /** @default the table name */
+      sinkName?: string;
+    },
+  ): void {
+    this.#checkName(name);
+    if (!options.select.includes(BULK_INPUT_PLACEHOLDER)) {
+      throw new StadionError(
+        'CONFIG_INVALID',
+        `bulk load ${name}: the select must read from ${BULK_INPUT_PLACEHOLDER}`,
+      );
+    }
+    this.#sources.push({
+      name,
+      topic: options.topic,
+      codec: options.codec as ValueCodec<unknown>,
+      timestampOf: (_v, kafkaMs) => kafkaMs,
+      maxOutOfOrdernessMs: 0,
+      idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+      children: [],
+      bulk: {
+        name: options.sinkName ?? options.table,
+        table: options.table,
+        select: options.select,
+        structure: clickhouseStructureOf(options.codec.schema),
+      },
+    });
   }
 
   table<T>(name: string, options: { topic: string; codec: ValueCodec<T> }): Table<T> {

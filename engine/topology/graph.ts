@@ -4,6 +4,7 @@
  */
 import type { Aggregator } from '../aggregate/aggregator.ts';
 import type { FixedWindows, SessionWindowsSpec } from '../windows/index.ts';
+import type { BulkLoadSpec } from './bulk.ts';
 import type { ValueCodec } from './codecs.ts';
 import type { StreamRecord } from './record.ts';
 import type { SinkSpec } from './sinks.ts';
@@ -88,6 +89,8 @@ export interface SourceNode {
   readonly maxOutOfOrdernessMs: number;
   readonly idleTimeoutMs: number;
   readonly children: GraphNode[];
+  /** Set for a bulk load: records go to ClickHouse undecoded, and there are no children. */
+  readonly bulk?: BulkLoadSpec;
 }
 
 export interface TableNode {

@@ -32,7 +32,8 @@ export const FRAME_OUT_OF_ORDERNESS_MS = 200;
 
 type Of<K extends AthleteOutput['kind']> = Extract<AthleteOutput, { kind: K }>;
 
-const validFrame = (frame: TrackingFrame) =>
+/** Frames whose positions are all finite numbers (others are dead-lettered). */
+export const validFrame = (frame: TrackingFrame) =>
   frame.athletes.every((a) => Number.isFinite(a.xM) && Number.isFinite(a.yM) && Number.isFinite(a.zM))
     ? ({ ok: true } as const)
     : ({ ok: false, reason: 'a position is not a finite number' } as const);

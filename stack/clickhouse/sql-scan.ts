@@ -34,6 +34,11 @@ export interface InsertDataClause {
   readonly settingsStart: number | undefined;
   /** True when the marker is `VALUES` (the header then needs `FORMAT Values` in its place). */
   readonly viaValues: boolean;
+  /**
+   * For `INSERT ... SELECT ... FROM input('structure') ... FORMAT X` (the data is read through the
+   * `input` table function): where `input` starts and where its first argument starts.
+   */
+  readonly inputCall?: { readonly start: number; readonly argumentsStart: number };
 }
 
 export interface StatementInfo {
@@ -219,6 +224,7 @@ export function scanStatement(text: string, options: { complete?: boolean } = {}
   let insertHeaderIncomplete = false;
   let insertPhase: 'none' | 'target' | 'body' | 'select' = 'none';
   let settingsStart: number | undefined;
+  let inputCall: { start: number; argumentsStart: number } | undefined;
 
   for (const token of tokens) {
     if (endedAt !== undefined) {
@@ -261,6 +267,32 @@ export function scanStatement(text: string, options: { complete?: boolean } = {}
     if (insertPhase === 'target' && token.kind === 'quoted') {
       insertPhase = 'body';
       continue;
+    }
+    if (insertPhase === 'select' && token.kind === 'punct' && token.upper === '(') {
+      const previous = all[index - 1];
+      if (previous?.kind === 'word' && previous.upper === 'INPUT') {
+        inputCall ??= { start: previous.start, argumentsStart: token.end };
+      }
+    }
+    if (insertPhase === 'select' && inputCall !== undefined && depth === 0 && token.kind === 'word') {
+      if (token.upper === 'SETTINGS') settingsStart = token.start;
+      if (token.upper === 'FORMAT') {
+        const name = tokens.next();
+        if (name.done === true || (name.value.kind !== 'word' && name.value.kind !== 'quoted')) {
+          insertHeaderIncomplete = true;
+          break;
+        }
+        insertData = {
+          format: tokenName(text, name.value),
+          markerStart: token.start,
+          markerEnd: name.value.end,
+          dataStart: inlineDataStart(text, name.value.end),
+          settingsStart,
+          viaValues: false,
+          inputCall,
+        };
+        break;
+      }
     }
     if (insertPhase === 'body' && depth === 0 && token.kind === 'word') {
       const previous = all[index - 1];

@@ -61,12 +61,48 @@ export function infileCompression(contentEncoding: string): string | undefined {
  */
 export function insertFromFile(
   header: string,
-  clause: { markerStart: number; markerEnd: number; settingsStart: number | undefined; viaValues: boolean },
+  clause: {
+    markerStart: number;
+    markerEnd: number;
+    settingsStart: number | undefined;
+    viaValues: boolean;
+    format?: string;
+    inputCall?: { start: number; argumentsStart: number } | undefined;
+  },
   path: string,
   compression: string | undefined,
 ): string {
+  if (clause.inputCall !== undefined) {
+    // INSERT ... SELECT ... FROM input('structure') ... FORMAT X: chDB reads the file through file().
+    const { start, argumentsStart } = clause.inputCall;
+    const format = header.slice(clause.markerStart, clause.markerEnd).replace(/^FORMAT\s+/i, '');
+    const rest = header.slice(argumentsStart, clause.markerStart).trimEnd();
+    const compressed = compression === undefined ? '' : `, ${quoteString(compression)}`;
+    // file(path, format, structure[, compression]): the structure argument is input()'s only one.
+    const close = compressed === '' ? rest : insertBeforeClosingParen(rest, compressed);
+    return `${header.slice(0, start)}file(${quoteString(path)}, ${quoteString(format)}, ${close}`;
+  }
   const cut = clause.settingsStart ?? clause.markerStart;
   const from = ` FROM INFILE ${quoteString(path)}${compression === undefined ? '' : ` COMPRESSION ${quoteString(compression)}`} `;
   const marker = clause.viaValues ? 'FORMAT Values' : header.slice(clause.markerStart, clause.markerEnd);
   return `${header.slice(0, cut).trimEnd()}${from}${header.slice(cut, clause.markerStart)}${marker}`;
+}
+
+/** Puts `text` before the `)` that closes the argument list starting at the beginning of `rest`. */
+function insertBeforeClosingParen(rest: string, text: string): string {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (quote !== undefined) {
+      if (c === '\\') i += 1;
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(') depth += 1;
+    else if (c === ')') {
+      if (depth === 0) return `${rest.slice(0, i)}${text}${rest.slice(i)}`;
+      depth -= 1;
+    }
+  }
+  return rest;
 }

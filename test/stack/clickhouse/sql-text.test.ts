@@ -48,6 +48,21 @@ describe('insertFromFile', () => {
     expect(rewrite('INSERT INTO t VALUES')).toBe("INSERT INTO t FROM INFILE '/tmp/x\\'y.data' FORMAT Values");
   });
 
+  it('reads input() of an INSERT ... SELECT through file(), keeping what follows', () => {
+    expect(
+      rewrite(
+        "INSERT INTO t SELECT a.1, x FROM input('x Int64, a Array(Tuple(String))') ARRAY JOIN a WHERE x > 0 FORMAT Avro",
+      ),
+    ).toBe(
+      "INSERT INTO t SELECT a.1, x FROM file('/tmp/x\\'y.data', 'Avro', 'x Int64, a Array(Tuple(String))') ARRAY JOIN a WHERE x > 0",
+    );
+    expect(rewrite("INSERT INTO t SELECT * FROM input('x Int64') FORMAT CSV", 'gzip')).toBe(
+      "INSERT INTO t SELECT * FROM file('/tmp/x\\'y.data', 'CSV', 'x Int64', 'gzip')",
+    );
+    // A SELECT with no input() carries no data.
+    expect(scanStatement('INSERT INTO t SELECT 1 FORMAT CSV').insertData).toBeUndefined();
+  });
+
   it('maps HTTP content encodings to INFILE compressions', () => {
     expect(infileCompression('gzip')).toBe('gzip');
     expect(infileCompression('zstd')).toBe('zstd');
