@@ -13,6 +13,7 @@ export class EngineMetrics {
   readonly deadLetters: Counter<'topology' | 'code'>;
   readonly lateRecords: Counter<'topology' | 'store'>;
   readonly endToEndSeconds: Histogram<'topology' | 'sink'>;
+  readonly processingSeconds: Histogram<'topology' | 'sink'>;
   readonly sinkRetries: Counter<'topology' | 'sink'>;
   readonly commits: Counter<'topology'>;
   readonly pausedPartitions: Gauge<'topology'>;
@@ -82,7 +83,14 @@ export class EngineMetrics {
       name: 'stadion_end_to_end_latency_seconds',
       help: 'Event time to sink acknowledgement',
       labelNames: ['topology', 'sink'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.processingSeconds = new Histogram({
+      name: 'stadion_processing_latency_seconds',
+      help: 'Receipt of the input record by the engine to sink acknowledgement of what it produced',
+      labelNames: ['topology', 'sink'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     this.sinkRetries = new Counter({

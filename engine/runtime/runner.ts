@@ -124,6 +124,9 @@ interface PartitionState {
   deadLetters: OutgoingMessage[];
   /** Buffered records of a bulk-load source. */
   bulk: BulkEntry[];
+  /** Eager Kafka sends of this partition, in order; awaited before offsets are committed. */
+  eager: Promise<void>;
+  eagerError: unknown;
   bufferedOutputs: number;
   /** Input bytes processed since the last flush. */
   bufferedBytes: number;
@@ -143,6 +146,8 @@ export class TopologyRunner {
   readonly #clickhouse: ClickHouseClient;
   readonly #dataLoss: DataLossMonitor;
   readonly #decoders = new Map<string, Decoder>();
+  /** Kafka sinks with eager delivery. */
+  readonly #eagerSinks: ReadonlyArray<SinkSpec<unknown>>;
   readonly #headerCheckers = new Map<string, (bytes: Buffer | null) => Promise<DecodeResult<WriterOf>>>();
   readonly #tables = new Map<string, Map<string, unknown>>();
   /** Changelog mirror: changelog topic -> partition -> entry key -> last versions (newest last, at most 2). */
@@ -186,6 +191,9 @@ export class TopologyRunner {
     this.#clickhouse = createClickHouse(options.config.clickhouse, {
       applicationName: `stadion-${this.#graph.name}`,
     });
+    this.#eagerSinks = [...this.#graph.sinks.values()].filter(
+      (sink) => sink.kind === 'kafka' && sink.delivery === 'eager',
+    );
     const schemas = registryWriterSchemas(options.config.schemaRegistry);
     for (const source of this.#graph.sources) {
       this.#decoders.set(source.name, createDecoder(source.codec, schemas));
@@ -430,6 +438,7 @@ export class TopologyRunner {
     const { batch } = payload;
     const first = batch.messages[0];
     if (first === undefined) return;
+    const receivedAtMs = Date.now();
     const heartbeat = (): Promise<void> => payload.heartbeat();
     if (state.pending !== undefined && state.pending.end < state.nextOffset) {
       await this.#flush(state, 'replay', heartbeat);
@@ -450,7 +459,7 @@ export class TopologyRunner {
       if (this.#failure !== undefined || this.#stopping !== undefined) return;
       const offset = Number(message.offset);
       if (offset < state.nextOffset) continue; // refetched after a flush
-      await this.#processMessage(source, state, message, offset);
+      await this.#processMessage(source, state, message, offset, receivedAtMs);
       payload.resolveOffset(message.offset);
       if (state.pending !== undefined && offset >= state.pending.end) {
         await this.#flush(state, 'replay', heartbeat);
@@ -462,8 +471,27 @@ export class TopologyRunner {
         await this.#flush(state, 'size', heartbeat);
       }
     }
+    this.#sendEager(state);
     state.lastActivityMs = Date.now();
     await heartbeat();
+  }
+
+  /** Sends what the batch produced for eager Kafka sinks, without waiting (the flush waits). */
+  #sendEager(state: PartitionState): void {
+    for (const sink of this.#eagerSinks) {
+      const list = state.task.outputs.get(sink.name);
+      if (list === undefined || list.length === 0) continue;
+      const items = list.splice(0);
+      state.bufferedOutputs -= items.length;
+      state.eager = state.eager.then(async () => {
+        if (state.eagerError !== undefined) return;
+        try {
+          await this.#writeSink(sink, items, '', { signal: this.#abort.signal, onRetry: () => undefined });
+        } catch (error) {
+          state.eagerError = error;
+        }
+      });
+    }
   }
 
   /**
@@ -499,6 +527,7 @@ export class TopologyRunner {
     state: PartitionState,
     message: KafkaMessage,
     offset: number,
+    receivedAtMs: number,
   ): Promise<void> {
     const checkHeader = this.#headerCheckers.get(source.name);
     if (checkHeader !== undefined) {
@@ -527,7 +556,7 @@ export class TopologyRunner {
       const timestampMs = source.timestampOf(decoded.value, kafkaTimestampMs);
       state.task.process(
         { key: message.key?.toString('utf8') ?? null, value: decoded.value, timestampMs },
-        { topic: source.topic, partition: state.partition, offset },
+        { topic: source.topic, partition: state.partition, offset, receivedAtMs },
       );
     } catch (error) {
       this.#badRecord(state, message, offset, 'PROCESSING_FAILED', describeError(error));
@@ -620,6 +649,8 @@ export class TopologyRunner {
       pending: metadata?.pending,
       deadLetters: [],
       bulk: [],
+      eager: Promise.resolve(),
+      eagerError: undefined,
       bufferedOutputs: 0,
       bufferedBytes: 0,
       lastFlushMs: Date.now(),
@@ -733,6 +764,7 @@ export class TopologyRunner {
       if (state.pending.watermarkMs !== null) state.task.advanceWatermark(state.pending.watermarkMs);
     }
     const watermark = Number.isFinite(state.task.watermarkMs) ? state.task.watermarkMs : null;
+    this.#sendEager(state); // keeps eager sinks in order: their outputs go through the chain
     const outputs = state.task.drainOutputs();
     const late = state.task.late.splice(0);
     const deadLetters = state.deadLetters.splice(0);
@@ -818,6 +850,13 @@ export class TopologyRunner {
         ),
       ),
     );
+    // Eager sends of what this range produced must be acknowledged too.
+    current();
+    await state.eager;
+    if (state.eagerError !== undefined)
+      throw state.eagerError instanceof Error
+        ? state.eagerError
+        : new StadionError('SERVICE_UNREACHABLE', `eager send failed: ${describeError(state.eagerError)}`);
     const t3 = performance.now();
     // 4. Only now the input offsets.
     await commitAt(lastOffset + 1, encodeCommitMetadata({ watermarkMs: watermark }));
@@ -945,8 +984,12 @@ export class TopologyRunner {
     const now = Date.now();
     this.#metrics.flushRows.observe(labels, list.length);
     this.#metrics.recordsOut.inc(labels, list.length);
-    for (const output of list)
+    for (const output of list) {
       this.#metrics.endToEndSeconds.observe(labels, Math.max(0, now - output.record.timestampMs) / 1000);
+      const receivedAtMs = output.origin?.receivedAtMs;
+      if (receivedAtMs !== undefined)
+        this.#metrics.processingSeconds.observe(labels, Math.max(0, now - receivedAtMs) / 1000);
+    }
   }
 
   async #writeLate(

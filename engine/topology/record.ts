@@ -13,6 +13,8 @@ export interface RecordOrigin {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+  /** Wall-clock time the engine received the input record (for the processing latency metric). */
+  readonly receivedAtMs?: number;
 }
 
 /** A value that failed validation: the reason goes to the dead-letter record. */

@@ -25,7 +25,16 @@ export interface KafkaSinkSpec<V> {
   readonly codec: AvroCodec<V> | { readonly kind: 'json' };
   /** The message key. @default the record's key */
   readonly keyOf?: (value: V, record: StreamRecord<V>) => string | null;
+  /**
+   * `flush`: sent with the partition's flush (batched, after the flush interval at most).
+   * `eager`: sent as soon as the batch that produced it is processed, for live feeds; still
+   * acknowledged before the input offsets are committed, so at least once either way.
+   * @default 'flush'
+   */
+  readonly delivery?: KafkaDelivery;
 }
+
+export type KafkaDelivery = 'flush' | 'eager';
 
 export type SinkSpec<V> = ClickHouseSinkSpec<V> | KafkaSinkSpec<V>;
 
@@ -47,12 +56,15 @@ export function kafkaSink<V>(options: {
   codec: AvroCodec<V> | { readonly kind: 'json' };
   keyOf?: (value: V, record: StreamRecord<V>) => string | null;
   name?: string;
+  /** @default 'flush' */
+  delivery?: KafkaDelivery;
 }): KafkaSinkSpec<V> {
-  const spec: KafkaSinkSpec<V> = {
+  return {
     kind: 'kafka',
     name: options.name ?? options.topic,
     topic: options.topic,
     codec: options.codec,
+    ...(options.keyOf === undefined ? {} : { keyOf: options.keyOf }),
+    ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   };
-  return options.keyOf === undefined ? spec : { ...spec, keyOf: options.keyOf };
 }

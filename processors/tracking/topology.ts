@@ -117,7 +117,14 @@ export const trackingTopology = defineTopology('tracking', (t) => {
       }),
     }),
   );
-  splits.to(kafkaSink<SplitEvent>({ topic: TRACKING_TOPICS.splits, codec: avro(splitEventSchema) }));
+  // The stats topics are live feeds: sent as soon as a batch is processed, not with the flush.
+  splits.to(
+    kafkaSink<SplitEvent>({
+      topic: TRACKING_TOPICS.splits,
+      codec: avro(splitEventSchema),
+      delivery: 'eager',
+    }),
+  );
 
   outputs.summary.to(
     clickhouseSink({
@@ -163,6 +170,10 @@ export const trackingTopology = defineTopology('tracking', (t) => {
     .selectKey((o) => o.sessionId)
     .process('race-standings', standingsProcessor)
     .to(
-      kafkaSink<LiveAthleteStats>({ topic: TRACKING_TOPICS.liveStats, codec: avro(liveAthleteStatsSchema) }),
+      kafkaSink<LiveAthleteStats>({
+        topic: TRACKING_TOPICS.liveStats,
+        codec: avro(liveAthleteStatsSchema),
+        delivery: 'eager',
+      }),
     );
 });
