@@ -14,21 +14,44 @@ type Race = ReturnType<typeof simulateSprint>;
 
 function run(
   races: readonly Race[],
-  options: { partitions?: number; restartAtFraction?: number } = {},
+  options: {
+    partitions?: number;
+    restartAtFraction?: number;
+    /** Frames in arrival order with the wall clock following them (else by progress, clock still). */
+    realtime?: boolean;
+    /** With `realtime`, frames in the same arrival order but the wall clock standing still. */
+    frozenClock?: boolean;
+    /** Leave the watermarks where the feed left them (no end-of-input advance). */
+    stopBeforeEnd?: boolean;
+  } = {},
 ): TestDriver {
   const driver = new TestDriver(trackingTopology, { partitions: { frames: options.partitions ?? 1 } });
   for (const race of races) driver.pipe('sessions', race.session, { key: race.session.sessionId });
-  // Interleave the races' frames by arrival order, as several venues' feeds would.
-  const queue = races.flatMap((race) =>
-    race.frames.map((frame, index) => ({ frame, index, total: race.frames.length })),
-  );
-  queue.sort((a, b) => a.index / a.total - b.index / b.total);
+  // Interleave the races' frames as several venues' feeds would: by progress through each race, or
+  // (real time) by arrival time, a frame arriving when the newest frame of its race so far was captured.
+  const queue = races.flatMap((race) => {
+    let arrivalMs = Number.NEGATIVE_INFINITY;
+    return race.frames.map((frame, index) => {
+      arrivalMs = Math.max(arrivalMs, frame.eventTimeMs);
+      return { frame, index, total: race.frames.length, arrivalMs };
+    });
+  });
+  if (options.realtime === true) queue.sort((a, b) => a.arrivalMs - b.arrivalMs);
+  else queue.sort((a, b) => a.index / a.total - b.index / b.total);
   const restartAt =
     options.restartAtFraction === undefined ? -1 : Math.floor(queue.length * options.restartAtFraction);
-  queue.forEach(({ frame }, i) => {
+  // Real time: the wall clock moves with the feed (arrival order, never backwards), so partitions
+  // without frames go idle and stop holding the watermark, as they do in a live run.
+  let wallMs = queue[0]?.arrivalMs ?? 0;
+  queue.forEach(({ frame, arrivalMs }, i) => {
     if (i === restartAt) driver.restart();
+    if (options.realtime === true && options.frozenClock !== true && arrivalMs > wallMs) {
+      driver.advanceWallClock(arrivalMs - wallMs);
+      wallMs = arrivalMs;
+    }
     driver.pipe('frames', frame, { key: frame.sessionId, kafkaTimestampMs: frame.eventTimeMs });
   });
+  if (options.stopBeforeEnd === true) return driver;
   driver.advanceWatermark('frames', Number.MAX_SAFE_INTEGER / 2);
   for (let p = 1; p < (options.partitions ?? 1); p += 1)
     driver.advanceWatermark('frames', Number.MAX_SAFE_INTEGER / 2, p);
@@ -69,6 +92,20 @@ function checkAgainstTruth(driver: TestDriver, race: Race): void {
   }
 }
 
+/** Everything the topology wrote, per sink, in a comparable form. */
+function allOutputs(driver: TestDriver): Record<string, string[]> {
+  const rows = (table: string) => driver.rows(table).map((r) => JSON.stringify(r));
+  const topic = (name: string) => driver.output(name).map((r) => JSON.stringify(r.value));
+  return {
+    positions: rows('tracking_positions'),
+    splits: rows('tracking_splits'),
+    summaries: rows('tracking_athlete_summary'),
+    minutes: rows('tracking_workload_minutes'),
+    splitEvents: topic(TRACKING_TOPICS.splits),
+    live: topic(TRACKING_TOPICS.liveStats),
+  };
+}
+
 describe('tracking topology against the simulator', () => {
   const race = simulateSprint({ seed: 11, sessionId: 'm100-final', distanceM: 100 });
 
@@ -107,5 +144,27 @@ describe('tracking topology against the simulator', () => {
       .output<SplitEvent>(TRACKING_TOPICS.splits)
       .map((r) => JSON.stringify(r.value));
     expect(restarted).toEqual(alone);
+  });
+
+  it('gives the same outputs whether the feed arrives in real time or as fast as possible', () => {
+    // A second race 40 s later on another partition: in real time the first race's partition goes
+    // idle (30 s) and its watermark is moved on by the other's, which a fast replay never sees.
+    const later = simulateSprint({
+      seed: 13,
+      sessionId: 'w200-later', // another partition than m100-final's, of two
+      distanceM: 200,
+      startSignalMs: (race.session.startSignalMs ?? 0) + 40_000,
+    });
+    const sorted = (outputs: Record<string, string[]>) =>
+      Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, [...v].sort()]));
+    const fast = allOutputs(run([race, later], { partitions: 2, realtime: true, frozenClock: true }));
+    const paced = run([race, later], { partitions: 2, realtime: true, stopBeforeEnd: true });
+    // The first race's partition went idle and was moved on past its own last frame.
+    expect(paced.watermarkMs('frames', 1)).toBeGreaterThan((race.session.startSignalMs ?? 0) + 40_000);
+    paced.advanceWatermark('frames', Number.MAX_SAFE_INTEGER / 2);
+    paced.advanceWatermark('frames', Number.MAX_SAFE_INTEGER / 2, 1);
+    expect(fast.splitEvents.length).toBe(8 * 10 + 8 * 20);
+    expect(fast.live.length).toBeGreaterThan(1000);
+    expect(sorted(allOutputs(paced))).toEqual(sorted(fast));
   });
 });
