@@ -54,7 +54,11 @@ const count = async (sql: string): Promise<number> =>
   );
 const metricsOf = async (output: () => string): Promise<string> => {
   const url = /metrics at (\S+)/.exec(output())?.[1];
-  return url === undefined ? '' : (await fetch(url)).text();
+  if (url === undefined) return '';
+  // One retry: a keep-alive connection the metrics server just closed fails once.
+  return fetch(url)
+    .then((r) => r.text())
+    .catch(() => fetch(url).then((r) => r.text()));
 };
 
 try {

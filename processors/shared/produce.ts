@@ -52,17 +52,28 @@ export async function produceRecords<T>(
   if (rate === 'realtime' && timestampOf === undefined)
     throw new Error(`produceRecords: realtime pacing on ${topic} needs timestampOf`);
   const encode = await avroEncoder(registry, topic, options.schema);
-  const chunk = rate === 'max' ? PRODUCE_CHUNK_RECORDS : 1;
   const startWallMs = Date.now();
   const first = records[0];
   const firstEventMs = first === undefined || timestampOf === undefined ? 0 : timestampOf(first);
-  for (let i = 0; i < records.length; i += chunk) {
-    const batch = records.slice(i, i + chunk);
-    const head = batch[0];
-    if (rate === 'realtime' && head !== undefined && timestampOf !== undefined) {
-      const waitMs = startWallMs + (timestampOf(head) - firstEventMs) - Date.now();
+  const dueMs = (record: T): number =>
+    timestampOf === undefined ? 0 : startWallMs + (timestampOf(record) - firstEventMs);
+  for (let i = 0; i < records.length;) {
+    let end = Math.min(records.length, i + PRODUCE_CHUNK_RECORDS);
+    if (rate === 'realtime') {
+      // Wait for the next record's time, then send everything due by now in one request, so the
+      // pace holds however many feeds run at once.
+      const head = records[i];
+      const waitMs = head === undefined ? 0 : dueMs(head) - Date.now();
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const now = Date.now();
+      end = i + 1;
+      while (end < records.length && end - i < PRODUCE_CHUNK_RECORDS) {
+        const next = records[end];
+        if (next === undefined || dueMs(next) > now) break;
+        end += 1;
+      }
     }
+    const batch = records.slice(i, end);
     await producer.send({
       topic,
       acks: -1,
@@ -72,6 +83,7 @@ export async function produceRecords<T>(
         ...(timestampOf === undefined ? {} : { timestamp: String(timestampOf(record)) }),
       })),
     });
-    options.onProgress?.(Math.min(records.length, i + chunk));
+    i = end;
+    options.onProgress?.(i);
   }
 }

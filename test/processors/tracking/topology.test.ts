@@ -93,7 +93,7 @@ function checkAgainstTruth(driver: TestDriver, race: Race): void {
 }
 
 /** Everything the topology wrote, per sink, in a comparable form. */
-function allOutputs(driver: TestDriver): Record<string, string[]> {
+function allOutputs(driver: TestDriver) {
   const rows = (table: string) => driver.rows(table).map((r) => JSON.stringify(r));
   const topic = (name: string) => driver.output(name).map((r) => JSON.stringify(r.value));
   return {
