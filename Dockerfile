@@ -1,9 +1,11 @@
 # The Stadion processors, for docker-compose.yml. Against real Kafka, Schema Registry and ClickHouse
-# the native mock broker is not needed, so it is not built here.
-FROM node:20.20-bookworm-slim
+# the native mock broker is not needed, so it is not built here. TypeScript runs through tsx (a
+# runtime dependency): there is no build step.
+FROM node:20.20.2-bookworm-slim
+ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY cli ./cli
 COPY engine ./engine
@@ -11,6 +13,8 @@ COPY processors ./processors
 COPY schemas ./schemas
 COPY sql ./sql
 COPY stack ./stack
+COPY tsconfig.json ./
 USER node
+EXPOSE 9464
 ENTRYPOINT ["node", "bin/stadion.js"]
 CMD ["--help"]
