@@ -8,6 +8,7 @@ import type { ClickHouseRow } from '../topology/sinks.ts';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { retryUntilDone, type RetryOptions } from './retry.ts';
+import { rowBinaryEncoder, type RowBinaryEncoder } from './row-binary.ts';
 
 /** Rows ClickHouse may put in one block of a bulk insert: more than any bulk flush holds. */
 export const BULK_MAX_INSERT_BLOCK_ROWS = 100_000_000;
@@ -65,11 +66,30 @@ export class ClickHouseWriter {
     this.#logger = logger;
   }
 
+  /** Per table: how its rows are encoded (RowBinaryWithDefaults from its columns, or JSON). */
+  readonly #encoders = new Map<string, Promise<RowBinaryEncoder | undefined>>();
+
   async insert(
     insert: ClickHouseInsert,
     options: { signal?: AbortSignal; between?: () => Promise<void>; onRetry?: () => void } = {},
   ): Promise<void> {
     if (insert.rows.length === 0) return;
+    const encoder = await this.#encoderOf(insert.table, options);
+    if (encoder !== undefined) {
+      // Encoded once, before any attempt: a row that cannot be encoded is not worth a retry.
+      const body = encoder.encode(insert.rows);
+      const columns = encoder.columns.map((c) => `\`${c.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``);
+      await this.insertStatement(
+        {
+          query: `INSERT INTO ${insert.table} (${columns.join(', ')}) FORMAT RowBinaryWithDefaults`,
+          body,
+          deduplicationToken: insert.deduplicationToken,
+          table: insert.table,
+        },
+        options,
+      );
+      return;
+    }
     await retryUntilDone(
       () =>
         this.#client
@@ -86,6 +106,35 @@ export class ClickHouseWriter {
           .then(() => undefined),
       this.#retryOptions(`insert into ${insert.table}`, options),
     );
+  }
+
+  /** The table's RowBinary encoder, from DESCRIBE TABLE once; undefined keeps JSONEachRow. */
+  #encoderOf(
+    table: string,
+    options: { signal?: AbortSignal; between?: () => Promise<void>; onRetry?: () => void },
+  ): Promise<RowBinaryEncoder | undefined> {
+    let encoder = this.#encoders.get(table);
+    if (encoder === undefined) {
+      encoder = retryUntilDone(
+        async () => {
+          const result = await this.#client.query({
+            query: `DESCRIBE TABLE ${table}`,
+            format: 'JSONEachRow',
+          });
+          const columns = await result.json<{ name: string; type: string; default_type: string }>();
+          const made = rowBinaryEncoder(
+            columns.map((c) => ({ name: c.name, type: c.type, defaultKind: c.default_type })),
+          );
+          if (made === undefined)
+            this.#logger.info('a column type has no RowBinary encoding here: inserting JSON', { table });
+          return made;
+        },
+        this.#retryOptions(`describe ${table}`, options),
+      );
+      this.#encoders.set(table, encoder);
+      encoder.catch(() => this.#encoders.delete(table)); // asked again on the next insert
+    }
+    return encoder;
   }
 
   /**
