@@ -31,8 +31,9 @@ import { registryWriterSchemas } from '../serde/registry-schemas.ts';
 import { ClickHouseWriter } from '../sinks/clickhouse-writer.ts';
 import { KafkaWriter, type OutgoingMessage } from '../sinks/kafka-writer.ts';
 import type { SourceNode, TopologyGraph } from '../topology/graph.ts';
-import type { SinkSpec } from '../topology/sinks.ts';
+import type { ClickHouseRow, SinkSpec } from '../topology/sinks.ts';
 import { writeBulk, type BulkEntry } from './bulk-load.ts';
+import { CoalescingSender } from './coalescing-sender.ts';
 import { decodeCommitMetadata, deduplicationToken, encodeCommitMetadata } from './commit-metadata.ts';
 import { idleAdvances } from './idle.ts';
 import type { EngineMetrics } from './metrics.ts';
@@ -124,6 +125,12 @@ interface PartitionState {
   deadLetters: OutgoingMessage[];
   /** Buffered records of a bulk-load source. */
   bulk: BulkEntry[];
+  /**
+   * The write phase of the last flush, when it runs in the background while the partition goes on
+   * processing (one at a time: the next flush waits for it), and how it failed, if it did.
+   */
+  writing: Promise<void> | undefined;
+  writeError: unknown;
   /** Eager Kafka sends of this partition, in order; awaited before offsets are committed. */
   eager: Promise<void>;
   eagerError: unknown;
@@ -148,6 +155,9 @@ export class TopologyRunner {
   readonly #decoders = new Map<string, Decoder>();
   /** Kafka sinks with eager delivery. */
   readonly #eagerSinks: ReadonlyArray<SinkSpec<unknown>>;
+  readonly #eagerSender = new CoalescingSender<SinkSpec<unknown>, SinkOutput>((sink, items) =>
+    this.#writeSink(sink, items, '', { signal: this.#abort.signal, onRetry: () => undefined }),
+  );
   readonly #headerCheckers = new Map<string, (bytes: Buffer | null) => Promise<DecodeResult<WriterOf>>>();
   readonly #tables = new Map<string, Map<string, unknown>>();
   /** Changelog mirror: changelog topic -> partition -> entry key -> last versions (newest last, at most 2). */
@@ -440,6 +450,7 @@ export class TopologyRunner {
     if (first === undefined) return;
     const receivedAtMs = Date.now();
     const heartbeat = (): Promise<void> => payload.heartbeat();
+    if (state.writeError !== undefined) await this.#settleWrite(state); // throws: the partition recovers
     if (state.pending !== undefined && state.pending.end < state.nextOffset) {
       await this.#flush(state, 'replay', heartbeat);
     }
@@ -483,14 +494,10 @@ export class TopologyRunner {
       if (list === undefined || list.length === 0) continue;
       const items = list.splice(0);
       state.bufferedOutputs -= items.length;
-      state.eager = state.eager.then(async () => {
-        if (state.eagerError !== undefined) return;
-        try {
-          await this.#writeSink(sink, items, '', { signal: this.#abort.signal, onRetry: () => undefined });
-        } catch (error) {
-          state.eagerError = error;
-        }
+      const sent = this.#eagerSender.enqueue(sink, items).catch((error: unknown) => {
+        state.eagerError ??= error;
       });
+      state.eager = Promise.all([state.eager, sent]).then(() => undefined);
     }
   }
 
@@ -651,6 +658,8 @@ export class TopologyRunner {
       bulk: [],
       eager: Promise.resolve(),
       eagerError: undefined,
+      writing: undefined,
+      writeError: undefined,
       bufferedOutputs: 0,
       bufferedBytes: 0,
       lastFlushMs: Date.now(),
@@ -756,6 +765,9 @@ export class TopologyRunner {
       if (state.generation !== this.#generation) throw new StaleFlushError();
     };
     current();
+    // One write phase at a time per partition: the previous one must have committed (or failed).
+    await this.#settleWrite(state);
+    current();
     const consumer = this.#requireConsumer();
     const firstOffset = state.committedOffset;
     const lastOffset = state.nextOffset - 1;
@@ -784,6 +796,29 @@ export class TopologyRunner {
       state.lastFlushMs = Date.now();
       return;
     }
+    // Everything the write phase needs is taken now: rows and changelog values are built from state
+    // that processing goes on changing.
+    const rows = new Map<string, ClickHouseRow[]>();
+    for (const [name, list] of outputs) {
+      const sink = this.#graph.sinks.get(name);
+      if (sink?.kind === 'clickhouse')
+        rows.set(
+          name,
+          list.map((o) => sink.toRow(o.record.value, o.record)),
+        );
+    }
+    const changelogMessages = changes.map(({ store, entries }) => ({
+      topic: this.changelogTopic(store),
+      messages: entries.map((e) => ({
+        key: `${state.topic}|${e.key}`,
+        value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
+        partition: state.partition,
+        headers: { 'stadion.end-offset': String(lastOffset) },
+      })),
+    }));
+    state.bufferedOutputs = 0;
+    state.bufferedBytes = 0;
+    state.lastFlushMs = Date.now();
     const origin = {
       topic: state.topic,
       partition: state.partition,
@@ -793,9 +828,14 @@ export class TopologyRunner {
     };
     // Backpressure: while a sink retries, the partition is paused, so nothing more is fetched for it.
     const pause = { active: false };
+    // Flushes for size or time write in the background while the partition goes on processing; the
+    // next flush (or a batch, after a failure) waits for them. Replays, idle advances and the final
+    // flush write inline.
+    const background = (reason === 'size' || reason === 'interval') && state.pending === undefined;
     const io: WriteOptions = {
       signal: this.#abort.signal,
-      ...(heartbeat === undefined ? {} : { between: heartbeat }),
+      // A background write outlives its batch: no heartbeats through that batch's payload.
+      ...(heartbeat === undefined || background ? {} : { between: heartbeat }),
       onRetry: () => {
         if (pause.active) return;
         pause.active = true;
@@ -814,80 +854,88 @@ export class TopologyRunner {
       ]);
     };
 
-    const t0 = performance.now();
-    // 1. Mark the range pending, so a replay cuts its first flush at the same place.
-    await commitAt(
-      firstOffset,
-      encodeCommitMetadata({
-        watermarkMs: state.committedWatermarkMs,
-        pending: { end: lastOffset, watermarkMs: watermark },
-      }),
-    );
-    const t1 = performance.now();
-    // 2. Sinks, dead letters, late records.
-    current();
-    // Sinks are independent of each other: written at once, all acknowledged before the changelogs.
-    await Promise.all([
-      this.#writeSinks(outputs, origin, io),
-      this.#writeLate(late, origin, io),
-      this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
-      this.#writeBulk(state, bulk, origin, io),
-    ]);
-    const t2 = performance.now();
-    // 3. State changelogs.
-    current();
-    await Promise.all(
-      changes.map(({ store, entries }) =>
-        this.#requireKafkaWriter().send(
-          this.changelogTopic(store),
-          entries.map((e) => ({
-            key: `${state.topic}|${e.key}`,
-            value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
-            partition: state.partition,
-            headers: { 'stadion.end-offset': String(lastOffset) },
-          })),
-          io,
-        ),
-      ),
-    );
-    // Eager sends of what this range produced must be acknowledged too.
-    current();
-    await state.eager;
-    if (state.eagerError !== undefined)
-      throw state.eagerError instanceof Error
-        ? state.eagerError
-        : new StadionError('SERVICE_UNREACHABLE', `eager send failed: ${describeError(state.eagerError)}`);
-    const t3 = performance.now();
-    // 4. Only now the input offsets.
-    await commitAt(lastOffset + 1, encodeCommitMetadata({ watermarkMs: watermark }));
-    const t4 = performance.now();
-    this.#metrics.commits.inc({ topology: this.#graph.name });
-    state.committedOffset = lastOffset + 1;
-    state.committedWatermarkMs = watermark;
-    state.pending = undefined;
-    state.bufferedOutputs = 0;
-    state.bufferedBytes = 0;
-    state.lastFlushMs = Date.now();
-    if (pause.active) {
-      this.#requireConsumer().resume([{ topic: state.topic, partitions: [state.partition] }]);
-      this.#metrics.pausedPartitions.dec({ topology: this.#graph.name });
-      this.#logger.info('sink caught up: partition resumed', {
-        topic: state.topic,
-        partition: state.partition,
+    const write = async (): Promise<void> => {
+      const t0 = performance.now();
+      // 1. Mark the range pending, so a replay cuts its first flush at the same place.
+      await commitAt(
+        firstOffset,
+        encodeCommitMetadata({
+          watermarkMs: state.committedWatermarkMs,
+          pending: { end: lastOffset, watermarkMs: watermark },
+        }),
+      );
+      const t1 = performance.now();
+      // 2. Sinks, dead letters, late records.
+      current();
+      // Sinks are independent of each other: written at once, all acknowledged before the changelogs.
+      await Promise.all([
+        this.#writeSinks(outputs, origin, io, '', rows),
+        this.#writeLate(late, origin, io),
+        this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
+        this.#writeBulk(state, bulk, origin, io),
+      ]);
+      const t2 = performance.now();
+      // 3. State changelogs.
+      current();
+      await Promise.all(
+        changelogMessages.map(({ topic, messages }) => this.#requireKafkaWriter().send(topic, messages, io)),
+      );
+      // Eager sends of what this range produced must be acknowledged too.
+      current();
+      await state.eager;
+      if (state.eagerError !== undefined)
+        throw state.eagerError instanceof Error
+          ? state.eagerError
+          : new StadionError('SERVICE_UNREACHABLE', `eager send failed: ${describeError(state.eagerError)}`);
+      const t3 = performance.now();
+      // 4. Only now the input offsets.
+      await commitAt(lastOffset + 1, encodeCommitMetadata({ watermarkMs: watermark }));
+      const t4 = performance.now();
+      this.#metrics.commits.inc({ topology: this.#graph.name });
+      state.committedOffset = lastOffset + 1;
+      state.committedWatermarkMs = watermark;
+      state.pending = undefined;
+      if (pause.active) {
+        this.#requireConsumer().resume([{ topic: state.topic, partitions: [state.partition] }]);
+        this.#metrics.pausedPartitions.dec({ topology: this.#graph.name });
+        this.#logger.info('sink caught up: partition resumed', {
+          topic: state.topic,
+          partition: state.partition,
+        });
+      }
+      this.#logger.debug('flushed', {
+        reason,
+        ...origin,
+        sinks: [...outputs.keys()],
+        outputs: [...outputs.values()].reduce((n, list) => n + list.length, 0),
+        durationsMs: {
+          markPending: Math.round(t1 - t0),
+          sinks: Math.round(t2 - t1),
+          changelogs: Math.round(t3 - t2),
+          commit: Math.round(t4 - t3),
+        },
       });
+    };
+    if (background) {
+      state.writing = write().catch((error: unknown) => {
+        state.writeError = error;
+      });
+      return;
     }
-    this.#logger.debug('flushed', {
-      reason,
-      ...origin,
-      sinks: [...outputs.keys()],
-      outputs: [...outputs.values()].reduce((n, list) => n + list.length, 0),
-      durationsMs: {
-        markPending: Math.round(t1 - t0),
-        sinks: Math.round(t2 - t1),
-        changelogs: Math.round(t3 - t2),
-        commit: Math.round(t4 - t3),
-      },
-    });
+    await write();
+  }
+
+  /** Waits for a background write phase; rethrows its failure (the caller recovers the partition). */
+  async #settleWrite(state: PartitionState): Promise<void> {
+    if (state.writing !== undefined) {
+      await state.writing;
+      state.writing = undefined;
+    }
+    const error = state.writeError;
+    if (error === undefined) return;
+    throw error instanceof Error
+      ? error
+      : new StadionError('SERVICE_UNREACHABLE', `flush failed: ${describeError(error)}`);
   }
 
   async #writeBulk(
@@ -931,6 +979,8 @@ export class TopologyRunner {
     io: WriteOptions,
     /** Late records written to a sink share the flush's range: a suffix keeps their token distinct. */
     tokenSuffix = '',
+    /** Rows already built from the outputs, by ClickHouse sink. */
+    rows?: ReadonlyMap<string, readonly ClickHouseRow[]>,
   ): Promise<void> {
     const writes: Array<Promise<void>> = [];
     for (const [name, list] of outputs) {
@@ -942,6 +992,7 @@ export class TopologyRunner {
           list,
           deduplicationToken(this.#graph.name, `${name}${tokenSuffix}`, origin),
           io,
+          rows?.get(name),
         ),
       );
     }
@@ -953,6 +1004,7 @@ export class TopologyRunner {
     list: readonly SinkOutput[],
     token: string,
     io: WriteOptions,
+    rows?: readonly ClickHouseRow[],
   ): Promise<void> {
     const labels = { topology: this.#graph.name, sink: sink.name };
     const stopTimer = this.#metrics.flushSeconds.startTimer(labels);
@@ -960,7 +1012,7 @@ export class TopologyRunner {
       await this.#requireClickHouseWriter().insert(
         {
           table: sink.table,
-          rows: list.map((o) => sink.toRow(o.record.value, o.record)),
+          rows: rows ?? list.map((o) => sink.toRow(o.record.value, o.record)),
           deduplicationToken: token,
         },
         io,
