@@ -88,6 +88,19 @@ class AvroDecoder implements Decoder {
   }
 
   async writerOf(bytes: Buffer | null): Promise<DecodeResult<WriterOf>> {
+    const header = await this.#header(bytes);
+    if (!header.ok) return header;
+    return { ok: true, value: { id: header.value.id, schemaText: header.value.entry.text } };
+  }
+
+  /** The wire-format header: the writer schema id and its resolution, or why there is none. */
+  async #header(bytes: Buffer | null): Promise<
+    DecodeResult<{
+      id: number;
+      entry: { writer: avsc.Type; resolver: avsc.Resolver; text: string };
+      body: Buffer;
+    }>
+  > {
     if (bytes === null)
       return { ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' };
     if (bytes.length < 5 || bytes[0] !== 0) {
@@ -99,7 +112,7 @@ class AvroDecoder implements Decoder {
     }
     const id = bytes.readInt32BE(1);
     const entry = await this.#entry(id);
-    return 'error' in entry ? entry.error : { ok: true, value: { id, schemaText: entry.text } };
+    return 'error' in entry ? entry.error : { ok: true, value: { id, entry, body: bytes } };
   }
 
   async #entry(
@@ -114,30 +127,21 @@ class AvroDecoder implements Decoder {
   }
 
   async decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
-    if (bytes === null)
-      return { ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' };
-    if (bytes.length < 5 || bytes[0] !== 0) {
-      return {
-        ok: false,
-        code: 'UNDECODABLE',
-        message: 'not in the Confluent wire format (magic byte 0 + schema id)',
-      };
-    }
-    const id = bytes.readInt32BE(1);
-    const entry = await this.#entry(id);
-    if ('error' in entry) return entry.error;
+    const header = await this.#header(bytes);
+    if (!header.ok) return header;
+    const { id, entry, body } = header.value;
     let value: unknown;
     try {
-      const result = this.#reader.decode(bytes, 5, entry.resolver);
+      const result = this.#reader.decode(body, 5, entry.resolver);
       const decoded: unknown = result.value;
       const offset = result.offset;
       if (offset < 0)
         return { ok: false, code: 'UNDECODABLE', message: `Avro body truncated for schema ${id}` };
-      if (offset !== bytes.length) {
+      if (offset !== body.length) {
         return {
           ok: false,
           code: 'UNDECODABLE',
-          message: `Avro body is ${bytes.length - 5} bytes, schema ${id} read ${offset - 5}`,
+          message: `Avro body is ${body.length - 5} bytes, schema ${id} read ${offset - 5}`,
         };
       }
       value = decoded;
