@@ -108,7 +108,8 @@ function isRecoverable(error: unknown): boolean {
 interface Versioned {
   /** Last input offset covered by the flush that wrote it. */
   readonly end: number;
-  readonly value: unknown;
+  /** The state as written (JSON), parsed only when a partition is restored from it; null: deleted. */
+  readonly value: Buffer | null;
 }
 
 interface PartitionState {
@@ -393,7 +394,9 @@ export class TopologyRunner {
     if (key === undefined) return;
     const endHeader = message.headers?.['stadion.end-offset'];
     const end = endHeader === undefined ? Number.NaN : Number(endHeader.toString());
-    const value: unknown = message.value === null ? null : JSON.parse(message.value.toString('utf8'));
+    // Kept as bytes (copied: the message's buffer is a slice of the whole fetch): most entries are
+    // superseded before anyone restores from them, so parsing them all would be wasted.
+    const value = message.value === null ? null : Buffer.from(message.value);
     let byPartition = this.#changelogs.get(topic);
     if (byPartition === undefined) {
       byPartition = new Map();
@@ -637,7 +640,11 @@ export class TopologyRunner {
           committedOffset < 0
             ? undefined
             : versions.filter((v) => Number.isNaN(v.end) || v.end < committedOffset).at(-1);
-        if (usable !== undefined) keyed.restore({ key: entryKey.slice(prefix.length), value: usable.value });
+        if (usable !== undefined)
+          keyed.restore({
+            key: entryKey.slice(prefix.length),
+            value: usable.value === null ? null : (JSON.parse(usable.value.toString('utf8')) as unknown),
+          });
       }
     }
     task.restored();
