@@ -5,14 +5,30 @@
  */
 import type { AvroSchemaDefinition } from '../engine/topology/codecs.ts';
 import { TOPOLOGIES } from '../processors/index.ts';
+import { TELEMETRY_TOPICS } from '../processors/telemetry/topology.ts';
 import { TRACKING_TOPICS } from '../processors/tracking/topology.ts';
 import {
+  feedCatalogueEntrySchema,
+  feedTelemetrySampleSchema,
   trackingFrameSchema,
   trackingSessionSchema,
+  type FeedCatalogueEntry,
+  type FeedTelemetrySample,
   type TrackingFrame,
   type TrackingSession,
 } from '../schemas/generated.ts';
+import { simulateTelemetryCommand, SIMULATE_TELEMETRY_HELP } from './commands/simulate-telemetry.ts';
 import { simulateTrackingCommand, SIMULATE_TRACKING_HELP } from './commands/simulate-tracking.ts';
+import { simulateTrafficCommand, SIMULATE_TRAFFIC_HELP } from './commands/simulate-traffic.ts';
+import { readingKeyOf, TRAFFIC_TOPICS } from '../processors/traffic/topology.ts';
+import {
+  trafficReadingSchema,
+  trafficScenarioSchema,
+  trafficSegmentSchema,
+  type TrafficReading,
+  type TrafficScenario,
+  type TrafficSegment,
+} from '../schemas/generated.ts';
 
 /** One JSON-lines input of an ingest: a command-line option naming the file, and where its lines go. */
 export interface IngestInput {
@@ -82,6 +98,60 @@ export const INGEST_FEEDS: Readonly<Record<string, FeedIngest>> = {
     topics: [...topicsOf('tracking'), { name: 'tracking.ingest.dead-letters', partitions: 1 }],
     deadLetterTopic: 'tracking.ingest.dead-letters',
   },
+  traffic: {
+    inputs: [
+      ingestInput<TrafficSegment>({
+        option: 'segments',
+        required: false,
+        help: 'road network, JSON lines in the traffic-segment shape',
+        topic: TRAFFIC_TOPICS.segments,
+        schema: trafficSegmentSchema,
+        keyOf: (s) => s.segmentId,
+      }),
+      ingestInput<TrafficScenario>({
+        option: 'scenarios',
+        required: false,
+        help: 'traffic plans, JSON lines in the traffic-scenario shape',
+        topic: TRAFFIC_TOPICS.scenarios,
+        schema: trafficScenarioSchema,
+        keyOf: (s) => s.scenarioId,
+      }),
+      ingestInput<TrafficReading>({
+        option: 'file',
+        required: true,
+        help: 'station readings, JSON lines in the traffic-reading shape, in time order',
+        topic: TRAFFIC_TOPICS.readings,
+        schema: trafficReadingSchema,
+        keyOf: readingKeyOf,
+        timestampOf: (r) => r.intervalStartMs,
+      }),
+    ],
+    topics: [...topicsOf('traffic'), { name: 'traffic.ingest.dead-letters', partitions: 1 }],
+    deadLetterTopic: 'traffic.ingest.dead-letters',
+  },
+  telemetry: {
+    inputs: [
+      ingestInput<FeedCatalogueEntry>({
+        option: 'feeds',
+        required: false,
+        help: 'feed catalogue, JSON lines in the FeedCatalogueEntry shape',
+        topic: TELEMETRY_TOPICS.feeds,
+        schema: feedCatalogueEntrySchema,
+        keyOf: (f) => f.feedId,
+      }),
+      ingestInput<FeedTelemetrySample>({
+        option: 'file',
+        required: true,
+        help: 'telemetry samples, JSON lines in the FeedTelemetrySample shape',
+        topic: TELEMETRY_TOPICS.samples,
+        schema: feedTelemetrySampleSchema,
+        keyOf: (s) => `${s.feedId}/${s.broadcasterId}`,
+        timestampOf: (s) => s.eventTimeMs,
+      }),
+    ],
+    topics: [...topicsOf('telemetry'), { name: 'telemetry.ingest.dead-letters', partitions: 1 }],
+    deadLetterTopic: 'telemetry.ingest.dead-letters',
+  },
 };
 
 export interface FeedSimulator {
@@ -96,5 +166,15 @@ export const SIMULATE_FEEDS: Readonly<Record<string, FeedSimulator>> = {
     run: simulateTrackingCommand,
     help: SIMULATE_TRACKING_HELP,
     summary: 'sprint races and team-sport matches (per-frame positions and skeletons)',
+  },
+  traffic: {
+    run: simulateTrafficCommand,
+    help: SIMULATE_TRAFFIC_HELP,
+    summary: 'a day of road sensors around venues under several traffic plans (closures, diversions)',
+  },
+  telemetry: {
+    run: simulateTelemetryCommand,
+    help: SIMULATE_TELEMETRY_HELP,
+    summary: 'broadcast feed telemetry (SRT stats per feed x broadcaster) with injected incidents and truth',
   },
 };

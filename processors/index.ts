@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { READINGS_TOPIC, readingsTopology } from './demo/readings.ts';
 import { trackingRawTopology } from './tracking/raw.ts';
+import { TELEMETRY_TOPICS, telemetryTopology } from './telemetry/topology.ts';
 import { TRACKING_TOPICS, trackingTopology } from './tracking/topology.ts';
+import { TRAFFIC_TOPICS, trafficTopology } from './traffic/topology.ts';
 
 /** The statements of a file in sql/, split at semicolons that end a line; comments dropped. */
 export function readDdl(file: string): string[] {
@@ -55,5 +57,28 @@ export const TOPOLOGIES: Readonly<Record<string, TopologyEntry>> = {
       { name: TRACKING_TOPICS.frames, partitions: 4 },
     ],
     summary: 'athlete tracking frames -> every detection as sent, in bulk (tracking_raw_positions)',
+  },
+  telemetry: {
+    graph: telemetryTopology,
+    ddl: readDdl('telemetry.sql'),
+    // One partition: correlation needs every pair's alerts in one task (docs/telemetry.md).
+    topics: [
+      { name: TELEMETRY_TOPICS.feeds, partitions: 1 },
+      { name: TELEMETRY_TOPICS.samples, partitions: 1 },
+      { name: TELEMETRY_TOPICS.alerts, partitions: 1 },
+    ],
+    summary:
+      'feed telemetry samples -> 10 s / 1 min QoS windows, SLA alerts, incidents in ClickHouse; alerts topic',
+  },
+  traffic: {
+    graph: trafficTopology,
+    ddl: readDdl('traffic.sql'),
+    topics: [
+      { name: TRAFFIC_TOPICS.segments, partitions: 1 },
+      { name: TRAFFIC_TOPICS.scenarios, partitions: 1 },
+      { name: TRAFFIC_TOPICS.readings, partitions: 4 },
+    ],
+    summary:
+      'road sensor readings -> segment windows (flow, speed, density, LOS), congestion episodes, sensor faults, plan comparison; segment-status topic',
   },
 };

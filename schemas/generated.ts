@@ -13,6 +13,108 @@ export interface Reading {
   speedMps: number;
 }
 
+export type SlaAlertKind = 'OPENED' | 'CLEARED';
+
+/** An SLA alert opened or cleared for one feed at one broadcaster, keyed by feedId/broadcasterId on the telemetry.alerts topic. Opened when a whole 10 s window breaches, cleared after a clean window (hysteresis). */
+export interface SlaAlert {
+  /** Alert id: feedId/broadcasterId/breachStartMs; the opened and the cleared record share it. */
+  alertId: string;
+  /** OPENED or CLEARED. */
+  kind: SlaAlertKind;
+  /** Feed id. */
+  feedId: string;
+  /** Broadcaster id. */
+  broadcasterId: string;
+  /** Point of presence delivering the feed to the broadcaster. */
+  popId: string;
+  /** Start of the first breaching window, ms since the Unix epoch (UTC). */
+  breachStartMs: number;
+  /** Start of the window that decided (breaching for OPENED, clean for CLEARED), ms since the Unix epoch. */
+  windowStartMs: number;
+  /** End of that window (exclusive), ms since the Unix epoch; the event time of the record. */
+  windowEndMs: number;
+  /** Conditions breached in the deciding window: loss, latency-budget, drops, ts-errors, frames (empty when CLEARED). */
+  reasons: Array<string>;
+  /** Fraction of the window's samples that breached a condition, 0..1. */
+  breachingFraction: number;
+  /** Packets lost over packets sent in the window, 0..1. */
+  lossRatio: number;
+  /** 95th percentile of the round-trip time in the window, ms. */
+  rttP95Ms: number;
+  /** Windows from the first breaching one to the deciding one that were not clean (OPENED: 1). */
+  windowsInBreach: number;
+}
+
+/** One live feed of the feed catalogue, keyed by feedId on the telemetry.feeds topic: where and what it shows. */
+export interface FeedCatalogueEntry {
+  /** Feed id. */
+  feedId: string;
+  /** Venue the feed comes from. */
+  venue: string;
+  /** Competition (sport or discipline) the feed covers. */
+  event: string;
+  /** Channel name (multilateral feed, camera or unilateral position). */
+  channel: string;
+  /** Bitrate the encoder is set to, kilobits per second. */
+  nominalBitrateKbps: number;
+  /** Video resolution, e.g. '1920x1080'. */
+  resolution: string;
+  /** Video codec, e.g. 'hevc'. */
+  codec: string;
+}
+
+/** Quality of one live feed as one receiving broadcaster gets it through one point of presence, over one stats interval (about a second), keyed by feedId/broadcasterId on the telemetry.samples topic. Transport fields follow SRT's statistics (counts are per interval, not cumulative). */
+export interface FeedTelemetrySample {
+  /** Feed (one video channel) id, as in the feed catalogue. */
+  feedId: string;
+  /** Receiving (rights-holding) broadcaster id. */
+  broadcasterId: string;
+  /** Point of presence (cloud region) delivering the feed to this broadcaster. */
+  popId: string;
+  /** End of the stats interval, ms since the Unix epoch (UTC). */
+  eventTimeMs: number;
+  /** Length of the stats interval, ms. */
+  intervalMs: number;
+  /** Smoothed round-trip time between the SRT sender and this receiver, ms (SRT msRTT). */
+  rttMs: number;
+  /** End-to-end transport latency from the cloud ingest to the receiver's output, ms (SRT latency setting plus one-way path delay). */
+  latencyMs: number;
+  /** Original data packets sent to this receiver in the interval, retransmissions excluded (SRT pktSentUnique). */
+  packetsSent: number;
+  /** Data packets received in the interval, retransmissions included (SRT pktRecv). */
+  packetsReceived: number;
+  /** Packets detected lost by the receiver in the interval (SRT pktRcvLoss); most are recovered by retransmission. */
+  packetsLost: number;
+  /** Packets retransmitted by the sender in the interval (SRT pktRetrans). */
+  packetsRetransmitted: number;
+  /** Packets dropped by the receiver in the interval because they arrived too late to play, never recovered (SRT pktRcvDrop). */
+  packetsDropped: number;
+  /** Sending rate to this receiver, megabits per second (SRT mbpsSendRate). */
+  sendRateMbps: number;
+  /** Receive buffer: the SRT latency the receiver plays out at, ms (SRT msRcvTsbPdDelay); the budget retransmissions must fit in. */
+  receiveBufferMs: number;
+  /** Estimated link bandwidth, megabits per second (SRT mbpsBandwidth). */
+  bandwidthEstimateMbps: number;
+  /** Video elementary-stream bitrate received in the interval, kilobits per second. */
+  videoBitrateKbps: number;
+  /** Video frames dropped or undecodable in the interval. */
+  framesDropped: number;
+  /** Nominal frame rate of the feed, frames per second. */
+  frameRate: number;
+  /** Video resolution, e.g. '1920x1080', '3840x2160'. */
+  resolution: string;
+  /** Video codec, e.g. 'h264', 'hevc'. */
+  codec: string;
+  /** Transport-stream continuity-count errors in the interval (ETSI TR 101 290 1.4, priority 1). */
+  ccErrors: number;
+  /** Transport-stream sync loss and sync byte errors in the interval (TR 101 290 1.1 and 1.2, priority 1). */
+  syncLossErrors: number;
+  /** PAT missing for over 0.5 s or PMT errors in the interval (TR 101 290 1.3 and 1.5, priority 1). */
+  patPmtErrors: number;
+  /** PCR repetition over 40 ms or PTS repetition over 700 ms in the interval (TR 101 290 priority 2). */
+  pcrPtsErrors: number;
+}
+
 export interface Keypoint {
   /** x, metres. */
   xM: number;
@@ -124,6 +226,129 @@ export interface SplitEvent {
   isFinish: boolean;
 }
 
+export interface TrafficLaneReading {
+  /** Sensor (loop, radar or camera detector) id. */
+  sensorId: string;
+  /** Lane number, 1 = nearside, up to the segment's lane count. */
+  lane: number;
+  /** Vehicles counted in the interval, vehicles. */
+  vehicleCount: number;
+  /** Share of the interval the detector was occupied, percent (0-100). */
+  occupancyPct: number;
+  /** Mean speed of the vehicles counted, km/h; null when none were counted. */
+  meanSpeedKmh: null | number;
+  /** Share of heavy vehicles (buses, trucks) among those counted, 0-1. */
+  heavyVehicleShare: number;
+}
+
+/** One detector station's sample of one road segment for one interval (PeMS practice: every 30 s, one entry per lane), keyed by scenarioId/segmentId on the traffic.readings topic. A station may also send one record per lane sensor; lanes missing from a record count as missing readings. */
+export interface TrafficReading {
+  /** Traffic plan the reading belongs to ('live' for the real city; simulated plans have their own ids). */
+  scenarioId: string;
+  /** Road segment the station measures, as on traffic.segments. */
+  segmentId: string;
+  /** Start of the counting interval, ms since the Unix epoch (UTC), aligned to the interval length. */
+  intervalStartMs: number;
+  /** Length of the counting interval, seconds (30 for loop detectors). */
+  intervalS: number;
+  /** One reading per lane sensor. */
+  lanes: Array<TrafficLaneReading>;
+}
+
+export interface TrafficClosure {
+  /** Closed segment. */
+  segmentId: string;
+  /** Start of the closure, ms since the Unix epoch (UTC). */
+  fromMs: number;
+  /** End of the closure (exclusive), ms since the Unix epoch (UTC). */
+  toMs: number;
+}
+
+export interface TrafficDiversion {
+  /** Segment whose outflow is diverted. */
+  fromSegmentId: string;
+  /** Segment the diverted traffic joins. */
+  toSegmentId: string;
+  /** Share of the outflow diverted, 0-1. */
+  share: number;
+  /** Start of the diversion, ms since the Unix epoch (UTC). */
+  fromMs: number;
+  /** End of the diversion (exclusive), ms since the Unix epoch (UTC). */
+  toMs: number;
+}
+
+/** A traffic plan (scenario) and the arrangements in force under it, keyed by scenarioId on the traffic.scenarios topic. */
+export interface TrafficScenario {
+  /** Scenario id, as on every reading of the plan. */
+  scenarioId: string;
+  /** Display name, e.g. 'Closure of North Road'. */
+  name: string;
+  /** What the plan does, in words. */
+  description: string;
+  /** Start of the day the plan covers, ms since the Unix epoch (UTC). */
+  dayStartMs: number;
+  /** End of the day the plan covers (exclusive), ms since the Unix epoch (UTC). */
+  dayEndMs: number;
+  /** Segments closed to traffic, and when. */
+  closures: Array<TrafficClosure>;
+  /** Traffic sent from one segment onto another instead of its usual next segment, and when. */
+  diversions: Array<TrafficDiversion>;
+}
+
+/** A change of a segment's level of service (1-minute windows), for operators, keyed by scenarioId/segmentId on the traffic.segment-status topic. Sent when the level of service or the congested flag changes. */
+export interface TrafficSegmentStatus {
+  /** Scenario (traffic plan). */
+  scenarioId: string;
+  /** Segment. */
+  segmentId: string;
+  /** Venue zone of the segment, if any. */
+  venueZone: null | string;
+  /** Start of the minute, ms since the Unix epoch (UTC). */
+  windowStartMs: number;
+  /** End of the minute (exclusive), ms since the Unix epoch (UTC). */
+  windowEndMs: number;
+  /** Level of service A-F (HCM density thresholds). */
+  los: string;
+  /** Level of service before this change; null for the segment's first status. */
+  previousLos: null | string;
+  /** True while the level of service is at or beyond the congestion threshold. */
+  congested: boolean;
+  /** Flow over all lanes, vehicles per hour. */
+  flowVehPerHour: number;
+  /** Space-mean speed, km/h; null with no vehicles. */
+  speedKmh: null | number;
+  /** Density, vehicles per km per lane. */
+  densityVehPerKmPerLane: number;
+  /** Lane sensors whose readings were excluded or missing in the minute. */
+  faultySensors: number;
+}
+
+/** One directed road segment of the network, keyed by segmentId on the traffic.segments topic (compacted reference data). */
+export interface TrafficSegment {
+  /** Segment id. */
+  segmentId: string;
+  /** Display name. */
+  name: string;
+  /** Corridor (a chain of segments in one direction) the segment belongs to. */
+  corridorId: string;
+  /** Position along the corridor in the direction of travel, 0 = most upstream. */
+  position: number;
+  /** Length, metres. */
+  lengthM: number;
+  /** Number of lanes in the direction of travel. */
+  lanes: number;
+  /** Free-flow speed, km/h. */
+  freeFlowSpeedKmh: number;
+  /** Capacity, vehicles per hour per lane. */
+  capacityVehPerHourPerLane: number;
+  /** Venue zone the segment belongs to (e.g. 'stadium-inner'); null outside every zone. */
+  venueZone: null | string;
+  /** Segments whose traffic flows into this one. */
+  upstreamSegmentIds: Array<string>;
+  /** Segments this one's traffic flows into. */
+  downstreamSegmentIds: Array<string>;
+}
+
 /** schemas/demo.reading.avsc */
 export const readingSchema: AvroSchemaDefinition = {
   type: 'record',
@@ -150,6 +375,263 @@ export const readingSchema: AvroSchemaDefinition = {
       name: 'speedMps',
       type: 'double',
       doc: 'Measured speed, metres per second.',
+    },
+  ],
+};
+
+/** schemas/telemetry.alert.avsc */
+export const slaAlertSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'SlaAlert',
+  namespace: 'io.stadion.telemetry',
+  doc: 'An SLA alert opened or cleared for one feed at one broadcaster, keyed by feedId/broadcasterId on the telemetry.alerts topic. Opened when a whole 10 s window breaches, cleared after a clean window (hysteresis).',
+  fields: [
+    {
+      name: 'alertId',
+      type: 'string',
+      doc: 'Alert id: feedId/broadcasterId/breachStartMs; the opened and the cleared record share it.',
+    },
+    {
+      name: 'kind',
+      type: {
+        type: 'enum',
+        name: 'SlaAlertKind',
+        symbols: ['OPENED', 'CLEARED'],
+      },
+      doc: 'OPENED or CLEARED.',
+    },
+    {
+      name: 'feedId',
+      type: 'string',
+      doc: 'Feed id.',
+    },
+    {
+      name: 'broadcasterId',
+      type: 'string',
+      doc: 'Broadcaster id.',
+    },
+    {
+      name: 'popId',
+      type: 'string',
+      doc: 'Point of presence delivering the feed to the broadcaster.',
+    },
+    {
+      name: 'breachStartMs',
+      type: 'long',
+      doc: 'Start of the first breaching window, ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'windowStartMs',
+      type: 'long',
+      doc: 'Start of the window that decided (breaching for OPENED, clean for CLEARED), ms since the Unix epoch.',
+    },
+    {
+      name: 'windowEndMs',
+      type: 'long',
+      doc: 'End of that window (exclusive), ms since the Unix epoch; the event time of the record.',
+    },
+    {
+      name: 'reasons',
+      type: {
+        type: 'array',
+        items: 'string',
+      },
+      doc: 'Conditions breached in the deciding window: loss, latency-budget, drops, ts-errors, frames (empty when CLEARED).',
+    },
+    {
+      name: 'breachingFraction',
+      type: 'double',
+      doc: "Fraction of the window's samples that breached a condition, 0..1.",
+    },
+    {
+      name: 'lossRatio',
+      type: 'double',
+      doc: 'Packets lost over packets sent in the window, 0..1.',
+    },
+    {
+      name: 'rttP95Ms',
+      type: 'double',
+      doc: '95th percentile of the round-trip time in the window, ms.',
+    },
+    {
+      name: 'windowsInBreach',
+      type: 'int',
+      doc: 'Windows from the first breaching one to the deciding one that were not clean (OPENED: 1).',
+    },
+  ],
+};
+
+/** schemas/telemetry.feed.avsc */
+export const feedCatalogueEntrySchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'FeedCatalogueEntry',
+  namespace: 'io.stadion.telemetry',
+  doc: 'One live feed of the feed catalogue, keyed by feedId on the telemetry.feeds topic: where and what it shows.',
+  fields: [
+    {
+      name: 'feedId',
+      type: 'string',
+      doc: 'Feed id.',
+    },
+    {
+      name: 'venue',
+      type: 'string',
+      doc: 'Venue the feed comes from.',
+    },
+    {
+      name: 'event',
+      type: 'string',
+      doc: 'Competition (sport or discipline) the feed covers.',
+    },
+    {
+      name: 'channel',
+      type: 'string',
+      doc: 'Channel name (multilateral feed, camera or unilateral position).',
+    },
+    {
+      name: 'nominalBitrateKbps',
+      type: 'double',
+      doc: 'Bitrate the encoder is set to, kilobits per second.',
+    },
+    {
+      name: 'resolution',
+      type: 'string',
+      doc: "Video resolution, e.g. '1920x1080'.",
+    },
+    {
+      name: 'codec',
+      type: 'string',
+      doc: "Video codec, e.g. 'hevc'.",
+    },
+  ],
+};
+
+/** schemas/telemetry.sample.avsc */
+export const feedTelemetrySampleSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'FeedTelemetrySample',
+  namespace: 'io.stadion.telemetry',
+  doc: "Quality of one live feed as one receiving broadcaster gets it through one point of presence, over one stats interval (about a second), keyed by feedId/broadcasterId on the telemetry.samples topic. Transport fields follow SRT's statistics (counts are per interval, not cumulative).",
+  fields: [
+    {
+      name: 'feedId',
+      type: 'string',
+      doc: 'Feed (one video channel) id, as in the feed catalogue.',
+    },
+    {
+      name: 'broadcasterId',
+      type: 'string',
+      doc: 'Receiving (rights-holding) broadcaster id.',
+    },
+    {
+      name: 'popId',
+      type: 'string',
+      doc: 'Point of presence (cloud region) delivering the feed to this broadcaster.',
+    },
+    {
+      name: 'eventTimeMs',
+      type: 'long',
+      doc: 'End of the stats interval, ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'intervalMs',
+      type: 'int',
+      doc: 'Length of the stats interval, ms.',
+    },
+    {
+      name: 'rttMs',
+      type: 'double',
+      doc: 'Smoothed round-trip time between the SRT sender and this receiver, ms (SRT msRTT).',
+    },
+    {
+      name: 'latencyMs',
+      type: 'double',
+      doc: "End-to-end transport latency from the cloud ingest to the receiver's output, ms (SRT latency setting plus one-way path delay).",
+    },
+    {
+      name: 'packetsSent',
+      type: 'long',
+      doc: 'Original data packets sent to this receiver in the interval, retransmissions excluded (SRT pktSentUnique).',
+    },
+    {
+      name: 'packetsReceived',
+      type: 'long',
+      doc: 'Data packets received in the interval, retransmissions included (SRT pktRecv).',
+    },
+    {
+      name: 'packetsLost',
+      type: 'long',
+      doc: 'Packets detected lost by the receiver in the interval (SRT pktRcvLoss); most are recovered by retransmission.',
+    },
+    {
+      name: 'packetsRetransmitted',
+      type: 'long',
+      doc: 'Packets retransmitted by the sender in the interval (SRT pktRetrans).',
+    },
+    {
+      name: 'packetsDropped',
+      type: 'long',
+      doc: 'Packets dropped by the receiver in the interval because they arrived too late to play, never recovered (SRT pktRcvDrop).',
+    },
+    {
+      name: 'sendRateMbps',
+      type: 'double',
+      doc: 'Sending rate to this receiver, megabits per second (SRT mbpsSendRate).',
+    },
+    {
+      name: 'receiveBufferMs',
+      type: 'double',
+      doc: 'Receive buffer: the SRT latency the receiver plays out at, ms (SRT msRcvTsbPdDelay); the budget retransmissions must fit in.',
+    },
+    {
+      name: 'bandwidthEstimateMbps',
+      type: 'double',
+      doc: 'Estimated link bandwidth, megabits per second (SRT mbpsBandwidth).',
+    },
+    {
+      name: 'videoBitrateKbps',
+      type: 'double',
+      doc: 'Video elementary-stream bitrate received in the interval, kilobits per second.',
+    },
+    {
+      name: 'framesDropped',
+      type: 'int',
+      doc: 'Video frames dropped or undecodable in the interval.',
+    },
+    {
+      name: 'frameRate',
+      type: 'double',
+      doc: 'Nominal frame rate of the feed, frames per second.',
+    },
+    {
+      name: 'resolution',
+      type: 'string',
+      doc: "Video resolution, e.g. '1920x1080', '3840x2160'.",
+    },
+    {
+      name: 'codec',
+      type: 'string',
+      doc: "Video codec, e.g. 'h264', 'hevc'.",
+    },
+    {
+      name: 'ccErrors',
+      type: 'int',
+      doc: 'Transport-stream continuity-count errors in the interval (ETSI TR 101 290 1.4, priority 1).',
+    },
+    {
+      name: 'syncLossErrors',
+      type: 'int',
+      doc: 'Transport-stream sync loss and sync byte errors in the interval (TR 101 290 1.1 and 1.2, priority 1).',
+    },
+    {
+      name: 'patPmtErrors',
+      type: 'int',
+      doc: 'PAT missing for over 0.5 s or PMT errors in the interval (TR 101 290 1.3 and 1.5, priority 1).',
+    },
+    {
+      name: 'pcrPtsErrors',
+      type: 'int',
+      doc: 'PCR repetition over 40 ms or PTS repetition over 700 ms in the interval (TR 101 290 priority 2).',
     },
   ],
 };
@@ -441,6 +923,328 @@ export const splitEventSchema: AvroSchemaDefinition = {
       name: 'isFinish',
       type: 'boolean',
       doc: 'True at the finish line.',
+    },
+  ],
+};
+
+/** schemas/traffic.reading.avsc */
+export const trafficReadingSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'TrafficReading',
+  namespace: 'io.stadion.traffic',
+  doc: "One detector station's sample of one road segment for one interval (PeMS practice: every 30 s, one entry per lane), keyed by scenarioId/segmentId on the traffic.readings topic. A station may also send one record per lane sensor; lanes missing from a record count as missing readings.",
+  fields: [
+    {
+      name: 'scenarioId',
+      type: 'string',
+      doc: "Traffic plan the reading belongs to ('live' for the real city; simulated plans have their own ids).",
+    },
+    {
+      name: 'segmentId',
+      type: 'string',
+      doc: 'Road segment the station measures, as on traffic.segments.',
+    },
+    {
+      name: 'intervalStartMs',
+      type: 'long',
+      doc: 'Start of the counting interval, ms since the Unix epoch (UTC), aligned to the interval length.',
+    },
+    {
+      name: 'intervalS',
+      type: 'int',
+      doc: 'Length of the counting interval, seconds (30 for loop detectors).',
+    },
+    {
+      name: 'lanes',
+      doc: 'One reading per lane sensor.',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'TrafficLaneReading',
+          fields: [
+            {
+              name: 'sensorId',
+              type: 'string',
+              doc: 'Sensor (loop, radar or camera detector) id.',
+            },
+            {
+              name: 'lane',
+              type: 'int',
+              doc: "Lane number, 1 = nearside, up to the segment's lane count.",
+            },
+            {
+              name: 'vehicleCount',
+              type: 'int',
+              doc: 'Vehicles counted in the interval, vehicles.',
+            },
+            {
+              name: 'occupancyPct',
+              type: 'double',
+              doc: 'Share of the interval the detector was occupied, percent (0-100).',
+            },
+            {
+              name: 'meanSpeedKmh',
+              type: ['null', 'double'],
+              default: null,
+              doc: 'Mean speed of the vehicles counted, km/h; null when none were counted.',
+            },
+            {
+              name: 'heavyVehicleShare',
+              type: 'double',
+              doc: 'Share of heavy vehicles (buses, trucks) among those counted, 0-1.',
+            },
+          ],
+        },
+      },
+    },
+  ],
+};
+
+/** schemas/traffic.scenario.avsc */
+export const trafficScenarioSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'TrafficScenario',
+  namespace: 'io.stadion.traffic',
+  doc: 'A traffic plan (scenario) and the arrangements in force under it, keyed by scenarioId on the traffic.scenarios topic.',
+  fields: [
+    {
+      name: 'scenarioId',
+      type: 'string',
+      doc: 'Scenario id, as on every reading of the plan.',
+    },
+    {
+      name: 'name',
+      type: 'string',
+      doc: "Display name, e.g. 'Closure of North Road'.",
+    },
+    {
+      name: 'description',
+      type: 'string',
+      doc: 'What the plan does, in words.',
+    },
+    {
+      name: 'dayStartMs',
+      type: 'long',
+      doc: 'Start of the day the plan covers, ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'dayEndMs',
+      type: 'long',
+      doc: 'End of the day the plan covers (exclusive), ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'closures',
+      doc: 'Segments closed to traffic, and when.',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'TrafficClosure',
+          fields: [
+            {
+              name: 'segmentId',
+              type: 'string',
+              doc: 'Closed segment.',
+            },
+            {
+              name: 'fromMs',
+              type: 'long',
+              doc: 'Start of the closure, ms since the Unix epoch (UTC).',
+            },
+            {
+              name: 'toMs',
+              type: 'long',
+              doc: 'End of the closure (exclusive), ms since the Unix epoch (UTC).',
+            },
+          ],
+        },
+      },
+    },
+    {
+      name: 'diversions',
+      doc: 'Traffic sent from one segment onto another instead of its usual next segment, and when.',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'TrafficDiversion',
+          fields: [
+            {
+              name: 'fromSegmentId',
+              type: 'string',
+              doc: 'Segment whose outflow is diverted.',
+            },
+            {
+              name: 'toSegmentId',
+              type: 'string',
+              doc: 'Segment the diverted traffic joins.',
+            },
+            {
+              name: 'share',
+              type: 'double',
+              doc: 'Share of the outflow diverted, 0-1.',
+            },
+            {
+              name: 'fromMs',
+              type: 'long',
+              doc: 'Start of the diversion, ms since the Unix epoch (UTC).',
+            },
+            {
+              name: 'toMs',
+              type: 'long',
+              doc: 'End of the diversion (exclusive), ms since the Unix epoch (UTC).',
+            },
+          ],
+        },
+      },
+    },
+  ],
+};
+
+/** schemas/traffic.segment-status.avsc */
+export const trafficSegmentStatusSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'TrafficSegmentStatus',
+  namespace: 'io.stadion.traffic',
+  doc: "A change of a segment's level of service (1-minute windows), for operators, keyed by scenarioId/segmentId on the traffic.segment-status topic. Sent when the level of service or the congested flag changes.",
+  fields: [
+    {
+      name: 'scenarioId',
+      type: 'string',
+      doc: 'Scenario (traffic plan).',
+    },
+    {
+      name: 'segmentId',
+      type: 'string',
+      doc: 'Segment.',
+    },
+    {
+      name: 'venueZone',
+      type: ['null', 'string'],
+      default: null,
+      doc: 'Venue zone of the segment, if any.',
+    },
+    {
+      name: 'windowStartMs',
+      type: 'long',
+      doc: 'Start of the minute, ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'windowEndMs',
+      type: 'long',
+      doc: 'End of the minute (exclusive), ms since the Unix epoch (UTC).',
+    },
+    {
+      name: 'los',
+      type: 'string',
+      doc: 'Level of service A-F (HCM density thresholds).',
+    },
+    {
+      name: 'previousLos',
+      type: ['null', 'string'],
+      default: null,
+      doc: "Level of service before this change; null for the segment's first status.",
+    },
+    {
+      name: 'congested',
+      type: 'boolean',
+      doc: 'True while the level of service is at or beyond the congestion threshold.',
+    },
+    {
+      name: 'flowVehPerHour',
+      type: 'double',
+      doc: 'Flow over all lanes, vehicles per hour.',
+    },
+    {
+      name: 'speedKmh',
+      type: ['null', 'double'],
+      default: null,
+      doc: 'Space-mean speed, km/h; null with no vehicles.',
+    },
+    {
+      name: 'densityVehPerKmPerLane',
+      type: 'double',
+      doc: 'Density, vehicles per km per lane.',
+    },
+    {
+      name: 'faultySensors',
+      type: 'int',
+      doc: 'Lane sensors whose readings were excluded or missing in the minute.',
+    },
+  ],
+};
+
+/** schemas/traffic.segment.avsc */
+export const trafficSegmentSchema: AvroSchemaDefinition = {
+  type: 'record',
+  name: 'TrafficSegment',
+  namespace: 'io.stadion.traffic',
+  doc: 'One directed road segment of the network, keyed by segmentId on the traffic.segments topic (compacted reference data).',
+  fields: [
+    {
+      name: 'segmentId',
+      type: 'string',
+      doc: 'Segment id.',
+    },
+    {
+      name: 'name',
+      type: 'string',
+      doc: 'Display name.',
+    },
+    {
+      name: 'corridorId',
+      type: 'string',
+      doc: 'Corridor (a chain of segments in one direction) the segment belongs to.',
+    },
+    {
+      name: 'position',
+      type: 'int',
+      doc: 'Position along the corridor in the direction of travel, 0 = most upstream.',
+    },
+    {
+      name: 'lengthM',
+      type: 'double',
+      doc: 'Length, metres.',
+    },
+    {
+      name: 'lanes',
+      type: 'int',
+      doc: 'Number of lanes in the direction of travel.',
+    },
+    {
+      name: 'freeFlowSpeedKmh',
+      type: 'double',
+      doc: 'Free-flow speed, km/h.',
+    },
+    {
+      name: 'capacityVehPerHourPerLane',
+      type: 'double',
+      doc: 'Capacity, vehicles per hour per lane.',
+    },
+    {
+      name: 'venueZone',
+      type: ['null', 'string'],
+      default: null,
+      doc: "Venue zone the segment belongs to (e.g. 'stadium-inner'); null outside every zone.",
+    },
+    {
+      name: 'upstreamSegmentIds',
+      type: {
+        type: 'array',
+        items: 'string',
+      },
+      default: [],
+      doc: 'Segments whose traffic flows into this one.',
+    },
+    {
+      name: 'downstreamSegmentIds',
+      type: {
+        type: 'array',
+        items: 'string',
+      },
+      default: [],
+      doc: "Segments this one's traffic flows into.",
     },
   ],
 };

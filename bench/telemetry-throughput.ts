@@ -1,0 +1,158 @@
+/**
+ * The telemetry pipeline end to end on the local stack: sustained samples per second, and alert latency.
+ *
+ *   npx tsx bench/telemetry-throughput.ts [backlogSeconds=60] [latencySeconds=100] [latencyFeeds=100]
+ *
+ * 1. Throughput: a Games-scale load (500 feeds x 30 broadcasters, every pair live: 15,000 samples per
+ *    second of event time) for `backlogSeconds` of event time is produced to telemetry.samples first;
+ *    then `stadion run telemetry` (Avro decode, raw samples to ClickHouse, 10 s and 1-minute windows with
+ *    RTT/latency sketches per pair, SLA state machine, correlation, 6 ClickHouse tables, the alerts topic,
+ *    changelogs) is timed from its first record to its last commit.
+ * 2. Latency: `latencyFeeds` feeds x 30 broadcasters (every pair live; 100 feeds: 3,000 samples/s, a
+ *    load the engine sustains here) produced in real time (event times moved to the wall clock) for
+ *    `latencySeconds`, with a POP-wide degradation and an encoder fault injected; a plain kafkajs
+ *    consumer on telemetry.alerts measures, for every opened alert, the wall time it arrived minus the
+ *    end of the breaching window (the earliest moment the breach is known); the breach start is one window
+ *    (10 s) earlier.
+ */
+import { cpus } from 'node:os';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createKafka } from '../engine/clients/kafka.ts';
+import { createSchemaRegistry } from '../engine/clients/registry.ts';
+import { loadConfig } from '../engine/config/config.ts';
+import { silentLogger } from '../engine/log.ts';
+import { produceCatalogue, produceSamples } from '../processors/telemetry/produce.ts';
+import {
+  simulateTelemetry,
+  type TelemetrySimulationOptions,
+} from '../processors/telemetry/simulate/index.ts';
+import { ALERT_WINDOW_MS, TELEMETRY_TOPICS } from '../processors/telemetry/topology.ts';
+import type { SlaAlert } from '../schemas/generated.ts';
+import { startEngine } from '../test/engine/runtime/engine-process.ts';
+import { makeDataDir, removeDataDir, startStackProcess } from '../test/support/stack-process.ts';
+
+const backlogSeconds = Number(process.argv[2] ?? 60);
+const latencySeconds = Number(process.argv[3] ?? 100);
+const latencyFeeds = Number(process.argv[4] ?? 100);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const GAMES: TelemetrySimulationOptions = {
+  feeds: 500,
+  broadcasters: 30,
+  pops: 6,
+  subscriptionShare: 1,
+  alwaysLiveShare: 1,
+};
+
+const dataDir = await makeDataDir();
+const stack = await startStackProcess(dataDir, [
+  '--topic',
+  `${TELEMETRY_TOPICS.samples}:1`,
+  '--topic',
+  `${TELEMETRY_TOPICS.feeds}:1`,
+  '--topic',
+  `${TELEMETRY_TOPICS.alerts}:1`,
+]);
+const config = loadConfig({ dataDir }, {});
+const kafka = createKafka(config.kafka, { logger: silentLogger });
+const registry = createSchemaRegistry(config.schemaRegistry);
+const admin = kafka.admin();
+await admin.connect();
+const metricsOf = async (output: () => string): Promise<string> => {
+  const url = /metrics at (\S+)/.exec(output())?.[1];
+  return url === undefined ? '' : (await fetch(url)).text();
+};
+const committed = async (group: string): Promise<number> => {
+  const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [TELEMETRY_TOPICS.samples] });
+  return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+};
+
+try {
+  const producer = kafka.producer();
+  await producer.connect();
+  const backlog = simulateTelemetry({
+    ...GAMES,
+    seed: 1,
+    durationS: backlogSeconds,
+    incidents: { pop: 0, feed: 0, broadcaster: 0, blip: 0 },
+  });
+  await produceCatalogue(producer, registry, backlog.catalogue);
+  let t = performance.now();
+  const { sent } = await produceSamples(producer, registry, backlog.samples());
+  console.log(
+    `produced ${sent} samples (${backlog.world.pairs.length} pairs x ${backlogSeconds} s) in ${((performance.now() - t) / 1000).toFixed(2)} s`,
+  );
+
+  const engine = startEngine(
+    { ...stack.env },
+    ['--group', 'bench-telemetry', '--flush-interval-ms', '500'],
+    'telemetry',
+  );
+  let firstAt = 0;
+  let peakRssMb = 0;
+  for (;;) {
+    const text = await metricsOf(engine.output);
+    const recordsIn = Number(/^stadion_records_in_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+    peakRssMb = Math.max(
+      peakRssMb,
+      Number(/^stadion_process_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? 0) / 2 ** 20,
+    );
+    if (recordsIn > 0 && firstAt === 0) firstAt = performance.now();
+    if ((await committed('bench-telemetry')) >= sent) break;
+    if (engine.child.exitCode !== null) throw new Error(`engine exited: ${engine.output()}`);
+    await sleep(50);
+  }
+  const seconds = (performance.now() - firstAt) / 1000;
+  console.log(
+    `stadion run telemetry: ${Math.round(sent / seconds)} samples/s end to end (${sent} in ${seconds.toFixed(2)} s); peak RSS ${Math.round(peakRssMb)} MB`,
+  );
+
+  // Latency: real time, Games load, incidents early enough to open and clear.
+  const live = simulateTelemetry({
+    ...GAMES,
+    feeds: latencyFeeds,
+    seed: 2,
+    durationS: latencySeconds,
+    incidents: { pop: 1, feed: 1, broadcaster: 0, blip: 0 },
+    incidentDurationS: [20, 25],
+    gapS: 10,
+  });
+  const consumer = kafka.consumer({ groupId: 'bench-alerts', sessionTimeout: 6_000, maxWaitTimeInMs: 50 });
+  const latenciesMs: number[] = [];
+  const liveStartMs = Date.now();
+  await consumer.connect();
+  await consumer.subscribe({ topics: [TELEMETRY_TOPICS.alerts], fromBeginning: true });
+  const decoder = new SchemaRegistry({ host: config.schemaRegistry.url });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const arrivedMs = Date.now();
+      if (message.value === null) return;
+      const alert = (await decoder.decode(message.value)) as SlaAlert;
+      if (alert.kind === 'OPENED' && alert.windowEndMs >= liveStartMs)
+        latenciesMs.push(arrivedMs - alert.windowEndMs);
+    },
+  });
+  t = performance.now();
+  const paced = await produceSamples(producer, registry, live.samples(), {
+    rate: 'realtime',
+    shiftMs: 'now',
+  });
+  const paceS = (performance.now() - t) / 1000;
+  const expected = live.incidents.reduce((n, i) => n + i.pairs.length, 0);
+  const waitUntilMs = Date.now() + 60_000;
+  while (latenciesMs.length < expected && Date.now() < waitUntilMs) await sleep(100);
+  await consumer.disconnect();
+  await producer.disconnect();
+  await engine.kill('SIGTERM');
+  latenciesMs.sort((a, b) => a - b);
+  const q = (p: number): number => latenciesMs[Math.floor(p * (latenciesMs.length - 1))] ?? Number.NaN;
+  console.log(
+    `latency at ${Math.round(paced.sent / paceS)} samples/s in real time (${paceS.toFixed(1)} s): ${latenciesMs.length} alerts opened ` +
+      `(${expected} pairs injected); window end to alert on the topic p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms; ` +
+      `breach start to alert = that + ${ALERT_WINDOW_MS} ms`,
+  );
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
+} finally {
+  await admin.disconnect();
+  await stack.stop();
+  await removeDataDir(dataDir);
+}

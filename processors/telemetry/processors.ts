@@ -1,0 +1,64 @@
+/** The keyed-state processors of the telemetry topology: thin shells over the pure sla.ts and correlation.ts. */
+import type { WindowResult } from '../../engine/topology/builder.ts';
+import type { ProcessorSpec } from '../../engine/topology/graph.ts';
+import type { SlaAlert } from '../../schemas/generated.ts';
+import {
+  correlationAdd,
+  correlationAtWatermark,
+  type CorrelationState,
+  type Incident,
+} from './correlation.ts';
+import { INITIAL_SLA_STATE, slaStep, verdictOf, type SlaState, type WindowVerdict } from './sla.ts';
+import type { SlaThresholds } from './thresholds.ts';
+import type { TelemetryWindow } from './window-aggregate.ts';
+
+/** What the SLA processor emits: every window with the SLA state after it, and the alerts. */
+export type SlaOutput =
+  | {
+      readonly kind: 'window';
+      readonly window: WindowResult<TelemetryWindow>;
+      readonly verdict: WindowVerdict;
+      /** An alert is open for the pair after this window. */
+      readonly inAlert: boolean;
+    }
+  | { readonly kind: 'alert'; readonly alert: SlaAlert };
+
+export function slaProcessor(
+  thresholds: SlaThresholds,
+): ProcessorSpec<SlaState, WindowResult<TelemetryWindow>, SlaOutput> {
+  return {
+    init: () => INITIAL_SLA_STATE,
+    process: (state, record, emit) => {
+      const w = record.value;
+      const { state: next, alert } = slaStep(
+        state,
+        { windowStartMs: w.windowStartMs, windowEndMs: w.windowEndMs, summary: w.value },
+        thresholds,
+      );
+      if (alert !== null) emit({ kind: 'alert', alert });
+      emit({
+        kind: 'window',
+        window: w,
+        verdict: verdictOf(w.value, thresholds),
+        inAlert: next.open !== null,
+      });
+      return next;
+    },
+  };
+}
+
+export function correlationProcessor(gapMs: number): ProcessorSpec<CorrelationState, SlaAlert, Incident> {
+  return {
+    init: () => ({ members: [], lastOpenedMs: 0 }),
+    process: (state, record, emit) => {
+      const { state: next, incidents } = correlationAdd(state, record.value, gapMs);
+      for (const incident of incidents) emit(incident, { timestampMs: incident.detectedMs });
+      return next;
+    },
+    onWatermark: (state, _key, watermarkMs, emit) => {
+      const { state: next, incidents } = correlationAtWatermark(state, watermarkMs, gapMs);
+      for (const incident of incidents) emit(incident, { timestampMs: incident.detectedMs });
+      return next;
+    },
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * The broadcast feed telemetry topology: samples per (feed, broadcaster) into 10 s tumbling and 1-minute
+ * hopping windows (loss, retransmission, RTT and latency percentiles, bitrate, dropped frames, TS errors),
+ * an SLA state machine per pair fed by the 10 s windows (alerts opened and cleared, to ClickHouse and the
+ * telemetry.alerts stats topic), and incident correlation over the opened alerts (POP, feed or
+ * broadcaster). Raw samples go to ClickHouse too, for exact quantiles and ad-hoc questions.
+ *
+ * Correlation needs every pair's alerts in one place and the engine re-keys only within a partition, so
+ * telemetry.samples has one partition: one task, one core (see docs/telemetry.md).
+ */
+import { defineTopology, type WindowResult } from '../../engine/topology/builder.ts';
+import type { TopologyGraph } from '../../engine/topology/graph.ts';
+import { avro } from '../../engine/topology/codecs.ts';
+import { clickhouseSink, kafkaSink } from '../../engine/topology/sinks.ts';
+import { TimeWindows } from '../../engine/windows/index.ts';
+import {
+  feedCatalogueEntrySchema,
+  feedTelemetrySampleSchema,
+  slaAlertSchema,
+  type FeedCatalogueEntry,
+  type FeedTelemetrySample,
+  type SlaAlert,
+} from '../../schemas/generated.ts';
+import { DEFAULT_CLUSTER_GAP_MS, type Incident } from './correlation.ts';
+import { correlationProcessor, slaProcessor, type SlaOutput } from './processors.ts';
+import { slaThresholds, type SlaThresholds } from './thresholds.ts';
+import {
+  minuteWindowAggregator,
+  sampleWindowAggregator,
+  type Percentiles,
+  type TelemetryWindow,
+  type TelemetryWindowSummary,
+} from './window-aggregate.ts';
+
+export const TELEMETRY_TOPICS = {
+  samples: 'telemetry.samples',
+  feeds: 'telemetry.feeds',
+  alerts: 'telemetry.alerts',
+} as const;
+
+/** The alert window (tumbling), ms. */
+export const ALERT_WINDOW_MS = 10_000;
+/** The hopping windows' size and advance, ms. */
+export const MINUTE_WINDOW_MS = 60_000;
+export const MINUTE_WINDOW_ADVANCE_MS = 10_000;
+/** Samples may arrive this late (event time) within the partition. @default 500 */
+export const DEFAULT_SAMPLE_OUT_OF_ORDERNESS_MS = 500;
+/** Grace of the windows after the watermark passed their end. @default 250 */
+export const DEFAULT_WINDOW_GRACE_MS = 250;
+/**
+ * Extra grace of the minute windows: they are fed by the 10 s windows, which are emitted once the
+ * watermark passed their end plus their grace, so a minute window must stay open a little longer to take
+ * its last 10 s window. A watermark that jumps further than this at once (an idle partition catching up)
+ * leaves such minute windows without their last 10 s (counted as late records).
+ */
+export const MINUTE_WINDOW_EXTRA_GRACE_MS = 5_000;
+
+export interface TelemetryTopologyOptions {
+  /** SLA thresholds; unset ones take DEFAULT_SLA_THRESHOLDS. */
+  readonly thresholds?: Partial<SlaThresholds>;
+  /** @default DEFAULT_CLUSTER_GAP_MS */
+  readonly clusterGapMs?: number;
+  /** @default DEFAULT_SAMPLE_OUT_OF_ORDERNESS_MS */
+  readonly maxOutOfOrdernessMs?: number;
+  /** @default DEFAULT_WINDOW_GRACE_MS */
+  readonly windowGraceMs?: number;
+}
+
+const validSample = (s: FeedTelemetrySample) =>
+  Number.isFinite(s.rttMs) &&
+  Number.isFinite(s.latencyMs) &&
+  s.rttMs >= 0 &&
+  s.packetsSent >= 0 &&
+  s.packetsLost >= 0 &&
+  s.intervalMs > 0
+    ? ({ ok: true } as const)
+    : ({ ok: false, reason: 'rttMs/latencyMs not finite, a negative count or intervalMs <= 0' } as const);
+
+const percentileColumns = (prefix: string, p: Percentiles) => ({
+  [`${prefix}_p50`]: p.p50,
+  [`${prefix}_p95`]: p.p95,
+  [`${prefix}_p99`]: p.p99,
+  [`${prefix}_max`]: p.max,
+});
+
+function windowColumns(w: WindowResult<TelemetryWindowSummary>) {
+  const s = w.value;
+  return {
+    feed_id: s.feedId,
+    broadcaster_id: s.broadcasterId,
+    pop_id: s.popId,
+    window_start: w.windowStartMs,
+    window_end: w.windowEndMs,
+    samples: s.samples,
+    packets_sent: s.packetsSent,
+    packets_lost: s.packetsLost,
+    packets_retransmitted: s.packetsRetransmitted,
+    packets_dropped: s.packetsDropped,
+    loss_ratio: s.lossRatio,
+    retransmission_ratio: s.retransmissionRatio,
+    drop_ratio: s.dropRatio,
+    ...percentileColumns('rtt_ms', s.rttMs),
+    ...percentileColumns('latency_ms', s.latencyMs),
+    bitrate_min_kbps: s.bitrateMinKbps,
+    bitrate_mean_kbps: s.bitrateMeanKbps,
+    bandwidth_min_mbps: s.bandwidthMinMbps,
+    frames_dropped: s.framesDropped,
+    cc_errors: s.ccErrors,
+    ts_p1_errors: s.tsPriority1Errors,
+    ts_p2_errors: s.tsPriority2Errors,
+    breaching_samples: s.breachingSamples,
+    reasons: s.reasons,
+  };
+}
+
+type Of<K extends SlaOutput['kind']> = Extract<SlaOutput, { kind: K }>;
+
+export function createTelemetryTopology(options: TelemetryTopologyOptions = {}): TopologyGraph {
+  const thresholds = slaThresholds(options.thresholds);
+  const graceMs = options.windowGraceMs ?? DEFAULT_WINDOW_GRACE_MS;
+  return defineTopology('telemetry', (t) => {
+    t.stream<FeedCatalogueEntry>('feeds', {
+      topic: TELEMETRY_TOPICS.feeds,
+      codec: avro<FeedCatalogueEntry>(feedCatalogueEntrySchema),
+    }).to(
+      clickhouseSink({
+        table: 'telemetry_feeds',
+        toRow: (f, record) => ({
+          feed_id: f.feedId,
+          venue: f.venue,
+          event: f.event,
+          channel: f.channel,
+          nominal_bitrate_kbps: f.nominalBitrateKbps,
+          resolution: f.resolution,
+          codec: f.codec,
+          updated_at: record.timestampMs,
+        }),
+      }),
+    );
+
+    const samples = t.stream<FeedTelemetrySample>('samples', {
+      topic: TELEMETRY_TOPICS.samples,
+      codec: avro<FeedTelemetrySample>(feedTelemetrySampleSchema, validSample),
+      timestampOf: (s) => s.eventTimeMs,
+      maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? DEFAULT_SAMPLE_OUT_OF_ORDERNESS_MS,
+    });
+
+    samples.to(
+      clickhouseSink({
+        table: 'telemetry_samples',
+        toRow: (s) => ({
+          feed_id: s.feedId,
+          broadcaster_id: s.broadcasterId,
+          pop_id: s.popId,
+          event_time: s.eventTimeMs,
+          interval_ms: s.intervalMs,
+          rtt_ms: s.rttMs,
+          latency_ms: s.latencyMs,
+          packets_sent: s.packetsSent,
+          packets_received: s.packetsReceived,
+          packets_lost: s.packetsLost,
+          packets_retransmitted: s.packetsRetransmitted,
+          packets_dropped: s.packetsDropped,
+          send_rate_mbps: s.sendRateMbps,
+          receive_buffer_ms: s.receiveBufferMs,
+          bandwidth_estimate_mbps: s.bandwidthEstimateMbps,
+          video_bitrate_kbps: s.videoBitrateKbps,
+          frames_dropped: s.framesDropped,
+          cc_errors: s.ccErrors,
+          ts_p1_errors: s.ccErrors + s.syncLossErrors + s.patPmtErrors,
+          ts_p2_errors: s.pcrPtsErrors,
+        }),
+      }),
+    );
+
+    const windows = samples
+      .selectKey((s) => `${s.feedId}/${s.broadcasterId}`)
+      .window(TimeWindows.ofSizeAndGrace(ALERT_WINDOW_MS, graceMs))
+      .aggregate('telemetry-windows-10s', sampleWindowAggregator(thresholds))
+      .final();
+
+    windows
+      .map((w) => ({ acc: w.value.acc }))
+      .window(
+        TimeWindows.ofSizeAndGrace(MINUTE_WINDOW_MS, graceMs + MINUTE_WINDOW_EXTRA_GRACE_MS).advanceBy(
+          MINUTE_WINDOW_ADVANCE_MS,
+        ),
+      )
+      .aggregate('telemetry-windows-1m', minuteWindowAggregator())
+      .final()
+      .to(clickhouseSink({ table: 'telemetry_windows_1m', toRow: (w) => windowColumns(w) }));
+
+    const sla = windows.process('telemetry-sla', slaProcessor(thresholds)).branch({
+      window: (o) => o.kind === 'window',
+      alert: (o) => o.kind === 'alert',
+    });
+
+    sla.window.to(
+      clickhouseSink({
+        table: 'telemetry_windows_10s',
+        toRow: (value) => {
+          const o = value as Of<'window'>;
+          return {
+            ...windowColumns(o.window),
+            breaching_fraction: o.window.value.breachingFraction,
+            verdict: o.verdict,
+            in_alert: o.inAlert ? 1 : 0,
+          };
+        },
+      }),
+    );
+
+    const alerts = sla.alert.map((value) => (value as Of<'alert'>).alert);
+    alerts.to(
+      clickhouseSink<SlaAlert>({
+        table: 'telemetry_alerts',
+        toRow: (a) => ({
+          alert_id: a.alertId,
+          kind: a.kind === 'OPENED' ? 'opened' : 'cleared',
+          feed_id: a.feedId,
+          broadcaster_id: a.broadcasterId,
+          pop_id: a.popId,
+          breach_start: a.breachStartMs,
+          window_start: a.windowStartMs,
+          window_end: a.windowEndMs,
+          reasons: a.reasons,
+          breaching_fraction: a.breachingFraction,
+          loss_ratio: a.lossRatio,
+          rtt_p95_ms: a.rttP95Ms,
+          windows_in_breach: a.windowsInBreach,
+        }),
+      }),
+    );
+    alerts.to(
+      kafkaSink<SlaAlert>({
+        topic: TELEMETRY_TOPICS.alerts,
+        codec: avro(slaAlertSchema),
+        keyOf: (a) => `${a.feedId}/${a.broadcasterId}`,
+      }),
+    );
+
+    const incidents = alerts
+      .filter((a) => a.kind === 'OPENED')
+      .selectKey(() => 'all')
+      .process('telemetry-correlation', correlationProcessor(options.clusterGapMs ?? DEFAULT_CLUSTER_GAP_MS));
+    incidents.to(
+      clickhouseSink<Incident>({
+        table: 'telemetry_incidents',
+        toRow: (i) => ({
+          incident_id: i.incidentId,
+          scope: i.scope,
+          scope_id: i.scopeId,
+          started_at: i.startedMs,
+          detected_at: i.detectedMs,
+          pop_ids: i.popIds,
+          alerts: i.members.length,
+          feeds: i.feeds,
+          broadcasters: i.broadcasters,
+        }),
+      }),
+    );
+    incidents
+      .flatMap((i) => i.members.map((m) => ({ incidentId: i.incidentId, scope: i.scope, member: m })))
+      .to(
+        clickhouseSink({
+          table: 'telemetry_incident_members',
+          toRow: (m) => ({
+            incident_id: m.incidentId,
+            scope: m.scope,
+            alert_id: m.member.alertId,
+            feed_id: m.member.feedId,
+            broadcaster_id: m.member.broadcasterId,
+            pop_id: m.member.popId,
+            breach_start: m.member.breachStartMs,
+          }),
+        }),
+      );
+  });
+}
+
+/** The topology with the default thresholds (what `stadion run telemetry` runs). */
+export const telemetryTopology = createTelemetryTopology();
+
+export type { Incident, SlaAlert, TelemetryWindow };

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { simulateTelemetry } from '../../../processors/telemetry/simulate/index.ts';
+import {
+  DEFAULT_SLA_THRESHOLDS,
+  sampleBreachMask,
+  reasonsOf,
+} from '../../../processors/telemetry/thresholds.ts';
+import {
+  addSample,
+  emptyTelemetryAcc,
+  mergeTelemetryAcc,
+  minuteWindowAggregator,
+  sampleWindowAggregator,
+} from '../../../processors/telemetry/window-aggregate.ts';
+
+const sim = simulateTelemetry({ seed: 3, feeds: 8, broadcasters: 4, pops: 2, durationS: 120 });
+const samples = [...sim.samples()].flat();
+
+describe('telemetry window aggregates', () => {
+  it('adds in parts and merges to the same accumulator as adding everything', () => {
+    const agg = sampleWindowAggregator(DEFAULT_SLA_THRESHOLDS);
+    const all = samples.reduce((acc, s) => agg.add(acc, s), agg.initialize());
+    const cut = Math.floor(samples.length / 3);
+    const left = samples.slice(0, cut).reduce((acc, s) => agg.add(acc, s), agg.initialize());
+    const right = samples.slice(cut).reduce((acc, s) => agg.add(acc, s), agg.initialize());
+    const merged = mergeTelemetryAcc(left, right);
+    expect(merged.samples).toBe(all.samples);
+    expect(merged.packetsLost).toBe(all.packetsLost);
+    expect(merged.rtt).toEqual(all.rtt);
+    expect(merged.latency).toEqual(all.latency);
+    expect(agg.result(merged).rttMs).toEqual(agg.result(all).rttMs);
+    expect(mergeTelemetryAcc(emptyTelemetryAcc(), all)).toBe(all);
+  });
+
+  it('survives a JSON round trip (changelogs) unchanged', () => {
+    const acc = samples
+      .slice(0, 50)
+      .reduce((a, s) => addSample(a, s, DEFAULT_SLA_THRESHOLDS), emptyTelemetryAcc());
+    expect(JSON.parse(JSON.stringify(acc))).toEqual(acc);
+  });
+
+  it('merges 10 s accumulators into minutes', () => {
+    const agg = sampleWindowAggregator(DEFAULT_SLA_THRESHOLDS);
+    const minute = minuteWindowAggregator();
+    const parts = [samples.slice(0, 100), samples.slice(100, 250)].map((part) =>
+      agg.result(part.reduce((acc, s) => agg.add(acc, s), agg.initialize())),
+    );
+    const result = minute.result(parts.reduce((acc, w) => minute.add(acc, w), minute.initialize()));
+    expect(result.samples).toBe(250);
+  });
+
+  it('finds the breach reasons of a degraded sample', () => {
+    const base = samples[0];
+    if (base === undefined) throw new Error('no samples');
+    expect(sampleBreachMask(base, DEFAULT_SLA_THRESHOLDS)).toBe(0);
+    const lossy = { ...base, packetsLost: Math.ceil(base.packetsSent * 0.05) };
+    expect(reasonsOf(sampleBreachMask(lossy, DEFAULT_SLA_THRESHOLDS))).toContain('loss');
+    const slow = { ...base, rttMs: base.receiveBufferMs / 2 };
+    expect(reasonsOf(sampleBreachMask(slow, DEFAULT_SLA_THRESHOLDS))).toEqual(['latency-budget']);
+    const cc = { ...base, ccErrors: 1 };
+    expect(reasonsOf(sampleBreachMask(cc, DEFAULT_SLA_THRESHOLDS))).toEqual(['ts-errors']);
+  });
+});
