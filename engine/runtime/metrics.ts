@@ -14,6 +14,7 @@ export class EngineMetrics {
   readonly lateRecords: Counter<'topology' | 'store'>;
   readonly endToEndSeconds: Histogram<'topology' | 'sink'>;
   readonly processingSeconds: Histogram<'topology' | 'sink'>;
+  readonly joinMisses: Counter<'topology' | 'table'>;
   readonly sinkRetries: Counter<'topology' | 'sink'>;
   readonly commits: Counter<'topology'>;
   readonly pausedPartitions: Gauge<'topology'>;
@@ -84,6 +85,12 @@ export class EngineMetrics {
       help: 'Event time to sink acknowledgement',
       labelNames: ['topology', 'sink'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.joinMisses = new Counter({
+      name: 'stadion_join_misses_total',
+      help: 'Records an inner join dropped because its table had no value for the key (yet)',
+      labelNames: ['topology', 'table'],
       registers,
     });
     this.processingSeconds = new Histogram({

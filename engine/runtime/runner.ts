@@ -154,6 +154,7 @@ export class TopologyRunner {
   readonly #clickhouse: ClickHouseClient;
   readonly #dataLoss: DataLossMonitor;
   readonly #decoders = new Map<string, Decoder>();
+  readonly #joinMissLoggedMs = new Map<string, number>();
   /** Kafka sinks with eager delivery. */
   readonly #eagerSinks: ReadonlyArray<SinkSpec<unknown>>;
   readonly #eagerSender = new CoalescingSender<SinkSpec<unknown>, SinkOutput>((sink, items) =>
@@ -629,7 +630,24 @@ export class TopologyRunner {
       this.#graph.stores.map((s) => this.changelogTopic(s)),
     );
 
-    const task = new Task(source, partition, { get: (table, key) => this.#tables.get(table)?.get(key) });
+    const task = new Task(source, partition, {
+      get: (table, key) => this.#tables.get(table)?.get(key),
+      joinMissed: (table, key) => {
+        this.#metrics.joinMisses.inc({ topology: this.#graph.name, table });
+        // Counted always; logged at most once a minute per table, with an example key.
+        const now = Date.now();
+        if (now - (this.#joinMissLoggedMs.get(table) ?? 0) >= 60_000) {
+          this.#joinMissLoggedMs.set(table, now);
+          this.#logger.warn(
+            'records without a table value dropped by an inner join (counted in stadion_join_misses_total)',
+            {
+              table,
+              exampleKey: key,
+            },
+          );
+        }
+      },
+    });
     const prefix = `${source.topic}|`;
     for (const [store, keyed] of task.stores) {
       const entries = this.#changelogs.get(this.changelogTopic(store))?.get(partition);

@@ -19,6 +19,8 @@ import { WindowOperator } from './window-operator.ts';
 /** Latest table values, shared by every task of an instance (global tables). */
 export interface TableLookup {
   get(table: string, key: string): unknown;
+  /** Told about every record an inner join drops because the table has no value for its key. */
+  joinMissed?(table: string, key: string | null): void;
 }
 
 export interface SinkOutput {
@@ -156,6 +158,7 @@ export class Task {
         const tableValue = key === null ? undefined : this.#tables.get(node.table, key);
         if (tableValue === undefined) {
           this.counters.joinMisses += 1;
+          this.#tables.joinMissed?.(node.table, key);
           if (node.inner) return;
         }
         this.#forward(node.children, { ...record, value: node.joiner(record.value, tableValue) });
