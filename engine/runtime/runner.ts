@@ -79,7 +79,17 @@ interface WriteOptions {
   onRetry: () => void;
   /** Between retries: a consumer heartbeat, so the group keeps the partition during an outage. */
   between?: () => Promise<void>;
+  /** Which producer carries the Kafka writes (a flush's source partition): see PRODUCER_LANES. */
+  lane?: number;
 }
+
+/**
+ * Producers the runner writes through. A producer is idempotent with one request in flight per
+ * broker, so the flushes of different partitions would queue behind each other on one; each
+ * partition's flush uses producer `partition % PRODUCER_LANES`, and the writes of one partition
+ * stay in order on theirs.
+ */
+export const PRODUCER_LANES = 4;
 
 /** Thrown inside a flush that a rebalance made stale: it must not write or commit anything more. */
 class StaleFlushError extends Error {
@@ -168,7 +178,7 @@ export class TopologyRunner {
   readonly #abort = new AbortController();
   #admin: Admin | undefined;
   #consumer: Consumer | undefined;
-  #producer: Producer | undefined;
+  #producers: Producer[] = [];
   #kafkaWriter: KafkaWriter | undefined;
   #chWriter: ClickHouseWriter | undefined;
   #mirror: TopicMirror | undefined;
@@ -237,13 +247,11 @@ export class TopologyRunner {
     await admin.connect();
     await this.#createInternalTopics(admin);
 
-    this.#producer = this.#kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await this.#producer.connect();
-    this.#kafkaWriter = new KafkaWriter(this.#producer, this.#registry, this.#logger);
+    this.#producers = Array.from({ length: PRODUCER_LANES }, () =>
+      this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+    );
+    await Promise.all(this.#producers.map((producer) => producer.connect()));
+    this.#kafkaWriter = new KafkaWriter(this.#producers, this.#registry, this.#logger);
     this.#chWriter = new ClickHouseWriter(this.#clickhouse, this.#logger);
 
     const mirrored = [
@@ -334,7 +342,7 @@ export class TopologyRunner {
       this.#abort.abort();
       await this.#consumer?.disconnect();
       await this.#mirror?.stop();
-      await this.#producer?.disconnect();
+      await Promise.all(this.#producers.map((producer) => producer.disconnect()));
       await this.#admin?.disconnect();
       await this.#clickhouse.close();
       if (this.#failure === undefined) this.#resolveDone?.();
@@ -861,6 +869,7 @@ export class TopologyRunner {
       signal: this.#abort.signal,
       // A background write outlives its batch: no heartbeats through that batch's payload.
       ...(heartbeat === undefined || background ? {} : { between: heartbeat }),
+      lane: state.partition,
       onRetry: () => {
         if (pause.active) return;
         pause.active = true;

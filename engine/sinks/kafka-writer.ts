@@ -27,13 +27,15 @@ export interface OutgoingMessage {
 }
 
 export class KafkaWriter {
-  readonly #producer: Producer;
+  readonly #producers: readonly Producer[];
   readonly #registry: SchemaRegistry;
   readonly #logger: Logger;
   readonly #encoders = new Map<string, Promise<(value: unknown) => Buffer>>();
 
-  constructor(producer: Producer, registry: SchemaRegistry, logger: Logger) {
-    this.#producer = producer;
+  /** `producers`: one or more; a send's `lane` picks one (lane modulo their number), default the first. */
+  constructor(producers: Producer | readonly Producer[], registry: SchemaRegistry, logger: Logger) {
+    this.#producers = Array.isArray(producers) ? producers : [producers as Producer];
+    if (this.#producers.length === 0) throw new Error('KafkaWriter needs a producer');
     this.#registry = registry;
     this.#logger = logger;
   }
@@ -62,7 +64,7 @@ export class KafkaWriter {
   async send(
     topic: string,
     messages: readonly OutgoingMessage[],
-    options: { signal?: AbortSignal; onRetry?: () => void } = {},
+    options: { signal?: AbortSignal; onRetry?: () => void; lane?: number } = {},
   ): Promise<void> {
     let chunk: OutgoingMessage[] = [];
     let bytes = 0;
@@ -82,11 +84,12 @@ export class KafkaWriter {
   async #sendChunk(
     topic: string,
     messages: readonly OutgoingMessage[],
-    options: { signal?: AbortSignal; onRetry?: () => void },
+    options: { signal?: AbortSignal; onRetry?: () => void; lane?: number },
   ): Promise<void> {
+    const producer = this.#producers[(options.lane ?? 0) % this.#producers.length] ?? this.#producers[0];
     await retryUntilDone(
       () =>
-        this.#producer
+        (producer as Producer)
           .send({
             topic,
             acks: -1,
