@@ -1,6 +1,7 @@
 import { loadConfig } from '../../engine/config/config.ts';
 import { createClickHouse } from '../../engine/clients/clickhouse.ts';
 import { checkServices } from '../../engine/clients/reachability.ts';
+import { scanStatement } from '../../stack/clickhouse/sql-scan.ts';
 import { StadionError } from '../../engine/errors.ts';
 import { renderTable } from '../table.ts';
 import { COMMON_HELP, COMMON_OPTIONS, configFlags, parseCommand } from '../args.ts';
@@ -40,8 +41,17 @@ export async function sqlCommand(argv: readonly string[]): Promise<number> {
       console.log('ok');
       return 0;
     }
-    if (values.format !== undefined) {
-      const response = await client.exec({ query: `${query}\nFORMAT ${values.format}` });
+    // A query that names its own output format is printed as the server sends it.
+    const own = scanStatement(query).outputFormat;
+    if (own !== undefined && values.format !== undefined && own !== values.format)
+      throw new StadionError(
+        'USAGE',
+        `sql: the query says FORMAT ${own} and --format says ${values.format}; give one`,
+      );
+    const format = own === undefined ? values.format : undefined;
+    if (own !== undefined || format !== undefined) {
+      const text = format === undefined ? query : `${query}\nFORMAT ${format}`;
+      const response = await client.exec({ query: text });
       for await (const chunk of response.stream) process.stdout.write(chunk as Buffer);
       return 0;
     }

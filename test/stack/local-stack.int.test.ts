@@ -119,6 +119,12 @@ describe('commands against the running stack', () => {
       dataDir,
     ]);
     expect(json.stdout.trim().split('\n')).toEqual(['{"number":"0"}', '{"number":"1"}', '{"number":"2"}']);
+    // A query naming its own format is printed in it; a different --format is a usage error.
+    const own = await runStadion(['sql', 'SELECT number FROM numbers(2) FORMAT CSV', '--data-dir', dataDir]);
+    expect(own.stdout).toBe('0\n1\n');
+    const both = await runStadion(['sql', 'SELECT 1 FORMAT CSV', '--format', 'TSV', '--data-dir', dataDir]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('FORMAT CSV and --format says TSV');
     const bad = await runStadion(['sql', 'SELECT * FROM no_such_table', '--data-dir', dataDir]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('UNKNOWN_TABLE');
