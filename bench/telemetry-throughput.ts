@@ -1,7 +1,7 @@
 /**
  * The telemetry pipeline end to end on the local stack: sustained samples per second, and alert latency.
  *
- *   npx tsx bench/telemetry-throughput.ts [backlogSeconds=60] [latencySeconds=100] [latencyFeeds=100]
+ *   npx tsx bench/telemetry-throughput.ts [backlogSeconds=60] [latencySeconds=100] [latencyFeeds=100] [flushIntervalMs=500]
  *
  * 1. Throughput: a Games-scale load (500 feeds x 30 broadcasters, every pair live: 15,000 samples per
  *    second of event time) for `backlogSeconds` of event time is produced to telemetry.samples first;
@@ -34,6 +34,7 @@ import { makeDataDir, removeDataDir, startStackProcess } from '../test/support/s
 const backlogSeconds = Number(process.argv[2] ?? 60);
 const latencySeconds = Number(process.argv[3] ?? 100);
 const latencyFeeds = Number(process.argv[4] ?? 100);
+const flushIntervalMs = process.argv[5] ?? '500';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const GAMES: TelemetrySimulationOptions = {
   feeds: 500,
@@ -84,7 +85,7 @@ try {
 
   const engine = startEngine(
     { ...stack.env },
-    ['--group', 'bench-telemetry', '--flush-interval-ms', '500'],
+    ['--group', 'bench-telemetry', '--flush-interval-ms', flushIntervalMs],
     'telemetry',
   );
   let firstAt = 0;

@@ -236,6 +236,8 @@ export function createTelemetryTopology(options: TelemetryTopologyOptions = {}):
         topic: TELEMETRY_TOPICS.alerts,
         codec: avro(slaAlertSchema),
         keyOf: (a) => `${a.feedId}/${a.broadcasterId}`,
+        // Operators watch this topic: sent as soon as a batch is processed, not with the flush.
+        delivery: 'eager',
       }),
     );
 
