@@ -35,6 +35,9 @@ Options:
   --metrics-host HOST     address /metrics listens on (default 127.0.0.1; 0.0.0.0 in a container)
 ${COMMON_HELP}`;
 
+/** After a topology failed, how long stopping the others may take before the process exits anyway. */
+const FAILED_EXIT_GRACE_MS = 15_000;
+
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommand('run', {
     args: [...argv],
@@ -136,6 +139,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   } catch (error) {
     logger.error('a topology failed', { error });
     exitCode = 1;
+  }
+  if (exitCode !== 0) {
+    // Whatever a failed topology left behind (a client that does not close), the process ends.
+    setTimeout(() => process.exit(exitCode), FAILED_EXIT_GRACE_MS).unref();
   }
   await Promise.allSettled(runners.map((r) => r.stop()));
   await metricsServer.close();

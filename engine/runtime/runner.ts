@@ -91,6 +91,14 @@ interface WriteOptions {
  */
 export const PRODUCER_LANES = 4;
 
+/** Times the runner rejoins its group after kafkajs gave up on a protocol error, before failing. */
+const MAX_CONSUMER_RESTARTS = 5;
+/** First pause before rejoining; the n-th waits n times as long. */
+const REJOIN_DELAY_MS = 1_000;
+
+/** How often a batch waiting for its partition's previous write heartbeats. */
+const HEARTBEAT_WHILE_WAITING_MS = 1_000;
+
 /** Thrown inside a flush that a rebalance made stale: it must not write or commit anything more. */
 class StaleFlushError extends Error {
   override readonly name = 'StaleFlushError';
@@ -165,6 +173,7 @@ export class TopologyRunner {
   readonly #dataLoss: DataLossMonitor;
   readonly #decoders = new Map<string, Decoder>();
   readonly #joinMissLoggedMs = new Map<string, number>();
+  #consumerRestarts = 0;
   /** Kafka sinks with eager delivery. */
   readonly #eagerSinks: ReadonlyArray<SinkSpec<unknown>>;
   readonly #eagerSender = new CoalescingSender<SinkSpec<unknown>, SinkOutput>((sink, items) =>
@@ -294,17 +303,19 @@ export class TopologyRunner {
       });
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      this.#logger.error('consumer crashed', { error: event.payload.error, restart: event.payload.restart });
-      if (!event.payload.restart) this.#fail(event.payload.error);
+      const error = event.payload.error;
+      this.#logger.error('consumer crashed', { error, restart: event.payload.restart });
+      if (event.payload.restart || this.#stopping !== undefined || this.#failure !== undefined) return;
+      // kafkajs gives up on errors the broker marks non-retriable, such as a group join or sync the
+      // (mock) coordinator refused while several members joined at once. The group protocol starts
+      // over cleanly: rejoin a few times before failing the topology.
+      if (error.name === 'KafkaJSProtocolError') {
+        this.#rejoin(consumer, error);
+        return;
+      }
+      this.#fail(error);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.#graph.sources.map((s) => s.topic), fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 2,
-      eachBatch: (payload) => this.#eachBatch(payload),
-    });
+    await this.#startConsumer(consumer);
     this.#timer = setInterval(
       () => {
         if (this.#ticking) return; // a tick still waits on a flush: do not queue another
@@ -318,6 +329,34 @@ export class TopologyRunner {
     this.#logger.info('topology running', {
       sources: this.#graph.sources.map((s) => s.topic),
       host: hostname(),
+    });
+  }
+
+  /** Starts the consumer again after a pause that grows with each attempt; fails after the last. */
+  #rejoin(consumer: Consumer, cause: unknown): void {
+    if (this.#consumerRestarts >= MAX_CONSUMER_RESTARTS) {
+      this.#fail(cause);
+      return;
+    }
+    this.#consumerRestarts += 1;
+    const attempt = this.#consumerRestarts;
+    this.#logger.warn('rejoining the group after a protocol error', { attempt, of: MAX_CONSUMER_RESTARTS });
+    setTimeout(() => {
+      if (this.#stopping !== undefined || this.#failure !== undefined) return;
+      this.#startConsumer(consumer).catch((error: unknown) => {
+        this.#rejoin(consumer, error);
+      });
+    }, REJOIN_DELAY_MS * attempt);
+  }
+
+  async #startConsumer(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.#graph.sources.map((s) => s.topic), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 2,
+      eachBatch: (payload) => this.#eachBatch(payload),
     });
   }
 
@@ -799,7 +838,7 @@ export class TopologyRunner {
     };
     current();
     // One write phase at a time per partition: the previous one must have committed (or failed).
-    await this.#settleWrite(state);
+    await this.#settleWrite(state, heartbeat);
     current();
     const consumer = this.#requireConsumer();
     const firstOffset = state.committedOffset;
@@ -871,6 +910,9 @@ export class TopologyRunner {
       ...(heartbeat === undefined || background ? {} : { between: heartbeat }),
       lane: state.partition,
       onRetry: () => {
+        // A write the group has moved past stops retrying (and must not pause a partition that may be
+        // fetched for its new owner).
+        current();
         if (pause.active) return;
         pause.active = true;
         consumer.pause([{ topic: state.topic, partitions: [state.partition] }]);
@@ -888,7 +930,25 @@ export class TopologyRunner {
       ]);
     };
 
+    const resumeIfPaused = (): void => {
+      if (!pause.active) return;
+      pause.active = false;
+      consumer.resume([{ topic: state.topic, partitions: [state.partition] }]);
+      this.#metrics.pausedPartitions.dec({ topology: this.#graph.name });
+      this.#logger.info('sink caught up: partition resumed', {
+        topic: state.topic,
+        partition: state.partition,
+      });
+    };
     const write = async (): Promise<void> => {
+      try {
+        await writeSteps();
+      } finally {
+        // Also when the write failed or went stale: a paused partition is never left behind.
+        resumeIfPaused();
+      }
+    };
+    const writeSteps = async (): Promise<void> => {
       const t0 = performance.now();
       // 1. Mark the range pending, so a replay cuts its first flush at the same place.
       await commitAt(
@@ -929,14 +989,6 @@ export class TopologyRunner {
       state.committedOffset = lastOffset + 1;
       state.committedWatermarkMs = watermark;
       state.pending = undefined;
-      if (pause.active) {
-        this.#requireConsumer().resume([{ topic: state.topic, partitions: [state.partition] }]);
-        this.#metrics.pausedPartitions.dec({ topology: this.#graph.name });
-        this.#logger.info('sink caught up: partition resumed', {
-          topic: state.topic,
-          partition: state.partition,
-        });
-      }
       this.#logger.debug('flushed', {
         reason,
         ...origin,
@@ -960,9 +1012,22 @@ export class TopologyRunner {
   }
 
   /** Waits for a background write phase; rethrows its failure (the caller recovers the partition). */
-  async #settleWrite(state: PartitionState): Promise<void> {
-    if (state.writing !== undefined) {
-      await state.writing;
+  async #settleWrite(state: PartitionState, heartbeat?: () => Promise<void>): Promise<void> {
+    const writing = state.writing;
+    if (writing !== undefined) {
+      // A batch waiting here must still heartbeat, or a slow write would cost the member its session.
+      const settled = { done: false };
+      void writing.then(() => {
+        settled.done = true;
+      });
+      for (;;) {
+        await Promise.race([
+          writing,
+          new Promise((resolve) => setTimeout(resolve, HEARTBEAT_WHILE_WAITING_MS)),
+        ]);
+        if (settled.done) break;
+        if (heartbeat !== undefined) await heartbeat().catch(() => undefined);
+      }
       state.writing = undefined;
     }
     const error = state.writeError;

@@ -142,7 +142,11 @@ export async function waitForCompletion(
       return done ? true : undefined;
     },
     { timeoutMs, intervalMs: 200, what: `group ${groupId} to commit everything` },
-  );
+  ).catch((error: unknown) => {
+    // The engine's last words say why (stuck assignment, a sink refusing, ...).
+    const tail = engine?.output().split('\n').slice(-40).join('\n') ?? '';
+    throw new Error(`${(error as Error).message}\nengine output (last lines):\n${tail}`, { cause: error });
+  });
 }
 
 /** Committed records so far, summed over partitions (for killing at a chosen point). */
