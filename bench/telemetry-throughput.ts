@@ -15,6 +15,7 @@
  *    end of the breaching window (the earliest moment the breach is known); the breach start is one window
  *    (10 s) earlier.
  */
+import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createKafka } from '../engine/clients/kafka.ts';
@@ -83,10 +84,21 @@ try {
     `produced ${sent} samples (${backlog.world.pairs.length} pairs x ${backlogSeconds} s) in ${((performance.now() - t) / 1000).toFixed(2)} s`,
   );
 
+  // STADION_BENCH_CPU_PROF=dir writes the engine's CPU profile there (node --cpu-prof);
+  // STADION_BENCH_ENGINE_LOG=file keeps its debug log (every flush with its durations).
+  const profileDir = process.env['STADION_BENCH_CPU_PROF'];
+  const logFile = process.env['STADION_BENCH_ENGINE_LOG'];
   const engine = startEngine(
     { ...stack.env },
-    ['--group', 'bench-telemetry', '--flush-interval-ms', flushIntervalMs],
+    [
+      '--group',
+      'bench-telemetry',
+      '--flush-interval-ms',
+      flushIntervalMs,
+      ...(logFile === undefined ? [] : ['--log-level', 'debug']),
+    ],
     'telemetry',
+    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
   );
   let firstAt = 0;
   let peakRssMb = 0;
@@ -144,6 +156,7 @@ try {
   await consumer.disconnect();
   await producer.disconnect();
   await engine.kill('SIGTERM');
+  if (logFile !== undefined) await writeFile(logFile, engine.output());
   latenciesMs.sort((a, b) => a - b);
   const q = (p: number): number => latenciesMs[Math.floor(p * (latenciesMs.length - 1))] ?? Number.NaN;
   console.log(

@@ -15,7 +15,7 @@
  *    changelog less often (the windows are minutes long, so 2 s adds little latency).
  * 3. The TestDriver runs the same topology over the same records in this process (no I/O).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { createKafka } from '../engine/clients/kafka.ts';
 import { createSchemaRegistry } from '../engine/clients/registry.ts';
@@ -26,36 +26,12 @@ import { produceNetwork, produceReadings } from '../processors/traffic/produce.t
 import { simulateTraffic } from '../processors/traffic/simulate/index.ts';
 import { readingKeyOf, TRAFFIC_TOPICS, trafficTopology } from '../processors/traffic/topology.ts';
 import { startEngine } from '../test/engine/runtime/engine-process.ts';
-import { makeDataDir, removeDataDir, STADION_BIN, startStackProcess } from '../test/support/stack-process.ts';
+import { makeDataDir, removeDataDir, startStackProcess } from '../test/support/stack-process.ts';
 
 const venues = Number(process.argv[2] ?? 50);
 const hours = Number(process.argv[3] ?? 1);
 const flushIntervalMs = Number(process.argv[4] ?? 2000);
 const instances = Number(process.argv[5] ?? 1);
-/** `stadion run traffic` under `node --cpu-prof` (NODE_OPTIONS may not carry it). */
-function profiledEngine(
-  dir: string,
-  args: readonly string[],
-): { child: ChildProcess; output: () => string; kill: (signal: NodeJS.Signals) => Promise<number | null> } {
-  const child = spawn(
-    process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`, STADION_BIN, 'run', 'traffic', '--metrics-port', '0', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STADION_LOG_LEVEL: 'warn', ...stack.env } },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return {
-    child,
-    output: () => output,
-    kill: (signal) => {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const sim = simulateTraffic({
@@ -107,10 +83,16 @@ try {
   // STADION_BENCH_CPU_PROF=dir writes the engine's CPU profile there (node --cpu-prof).
   const profileDir = process.env['STADION_BENCH_CPU_PROF'];
   const args = ['--group', 'bench-traffic', '--flush-interval-ms', String(flushIntervalMs)];
+  // STADION_BENCH_ENGINE_LOG=file keeps the engines' debug log (every flush with its durations).
+  const logFile = process.env['STADION_BENCH_ENGINE_LOG'];
+  if (logFile !== undefined) args.push('--log-level', 'debug');
   const engines = Array.from({ length: instances }, (_, i) =>
-    profileDir === undefined
-      ? startEngine({ ...stack.env }, args, 'traffic')
-      : profiledEngine(`${profileDir}/${i}`, args),
+    startEngine(
+      { ...stack.env },
+      args,
+      'traffic',
+      profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${i}`],
+    ),
   );
   let firstAt = 0;
   let peakRssMb = 0;
@@ -136,6 +118,7 @@ try {
   }
   const engineS = (performance.now() - firstAt) / 1000;
   await Promise.all(engines.map((engine) => engine.kill('SIGTERM')));
+  if (logFile !== undefined) await writeFile(logFile, engines.map((engine) => engine.output()).join(''));
   console.log(
     `stadion run traffic x ${instances}: ${Math.round(laneReadings / engineS)} lane readings/s (${Math.round(records / engineS)} station records/s, ${engineS.toFixed(2)} s); peak RSS ${Math.round(peakRssMb)} MB per instance`,
   );

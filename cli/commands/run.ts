@@ -29,7 +29,7 @@ Options:
   --group ID              consumer group (default stadion-<topology>)
   --bad-records POLICY    dead-letter (default) | skip | fail   (codes: ${DEAD_LETTER_CODES.join(', ')})
   --flush-interval-ms N   longest time outputs wait for a flush (default 1000)
-  --flush-max-records N   outputs (or bulk records) that trigger a flush (default 10000)
+  --flush-max-records N   outputs (or bulk records) that trigger a flush (default 100000)
   --session-timeout-ms N  consumer group session timeout (default 10000)
   --metrics-port N        Prometheus /metrics (default ${DEFAULT_METRICS_PORT}; 0 picks a free port)
   --metrics-host HOST     address /metrics listens on (default 127.0.0.1; 0.0.0.0 in a container)

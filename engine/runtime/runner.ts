@@ -42,8 +42,12 @@ import { TopicMirror } from './topic-mirror.ts';
 
 /** How often the changelog mirror forgets deleted keys that every owner has committed past. */
 const MIRROR_PRUNE_INTERVAL_MS = 30_000;
-/** Outputs buffered per partition before a flush. @default 10,000 */
-export const DEFAULT_FLUSH_MAX_RECORDS = 10_000;
+/**
+ * Outputs buffered per partition before a flush. Large enough that the flush interval decides when
+ * catching up: a flush writes each changed key's state once, so flushing every few thousand outputs
+ * would write the state of a key updated by every record almost once per record. @default 100,000
+ */
+export const DEFAULT_FLUSH_MAX_RECORDS = 100_000;
 /** Input bytes processed per partition before a flush. @default 16 MiB */
 export const DEFAULT_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** Longest time outputs wait for a flush. @default 1 s */
@@ -154,6 +158,8 @@ interface PartitionState {
   eager: Promise<void>;
   eagerError: unknown;
   bufferedOutputs: number;
+  /** Records read since the last update of the records-in counter (counted per batch, not per record). */
+  uncountedIn: number;
   /** Input bytes processed since the last flush. */
   bufferedBytes: number;
   lastFlushMs: number;
@@ -521,7 +527,8 @@ export class TopologyRunner {
       if (this.#failure !== undefined || this.#stopping !== undefined) return;
       const offset = Number(message.offset);
       if (offset < state.nextOffset) continue; // refetched after a flush
-      await this.#processMessage(source, state, message, offset, receivedAtMs);
+      const processing = this.#processMessage(source, state, message, offset, receivedAtMs);
+      if (processing !== undefined) await processing;
       payload.resolveOffset(message.offset);
       if (state.pending !== undefined && offset >= state.pending.end) {
         await this.#flush(state, 'replay', heartbeat);
@@ -533,9 +540,16 @@ export class TopologyRunner {
         await this.#flush(state, 'size', heartbeat);
       }
     }
+    this.#countIn(source, state);
     this.#sendEager(state);
     state.lastActivityMs = Date.now();
     await heartbeat();
+  }
+
+  #countIn(source: SourceNode, state: PartitionState): void {
+    if (state.uncountedIn === 0) return;
+    this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic }, state.uncountedIn);
+    state.uncountedIn = 0;
   }
 
   /** Sends what the batch produced for eager Kafka sinks, without waiting (the flush waits). */
@@ -580,29 +594,46 @@ export class TopologyRunner {
     });
   }
 
-  async #processMessage(
+  /** Decodes and processes one record; synchronous unless a writer schema must be fetched first. */
+  #processMessage(
     source: SourceNode,
     state: PartitionState,
     message: KafkaMessage,
     offset: number,
     receivedAtMs: number,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const checkHeader = this.#headerCheckers.get(source.name);
     if (checkHeader !== undefined) {
       // A bulk load: only the header is checked here; ClickHouse decodes the body.
-      const writer = await checkHeader(message.value);
-      this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
-      state.nextOffset = offset + 1;
-      state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
-      if (writer.ok) {
-        state.bulk.push({ writer: writer.value, message, offset });
-        state.bufferedOutputs += 1;
-      } else this.#badRecord(state, message, offset, writer.code, writer.message);
-      return;
+      return checkHeader(message.value).then((writer) => {
+        state.uncountedIn += 1;
+        state.nextOffset = offset + 1;
+        state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+        if (writer.ok) {
+          state.bulk.push({ writer: writer.value, message, offset });
+          state.bufferedOutputs += 1;
+        } else this.#badRecord(state, message, offset, writer.code, writer.message);
+      });
     }
     // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
-    const decoded = await this.#decoder(source.name).decode(message.value);
-    this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic });
+    const decoded = this.#decoder(source.name).decode(message.value);
+    if (decoded instanceof Promise)
+      return decoded.then((result) => {
+        this.#processDecoded(source, state, message, offset, receivedAtMs, result);
+      });
+    this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
+    return undefined;
+  }
+
+  #processDecoded(
+    source: SourceNode,
+    state: PartitionState,
+    message: KafkaMessage,
+    offset: number,
+    receivedAtMs: number,
+    decoded: DecodeResult<unknown>,
+  ): void {
+    state.uncountedIn += 1;
     state.nextOffset = offset + 1;
     state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
     if (!decoded.ok) {
@@ -610,6 +641,7 @@ export class TopologyRunner {
       return;
     }
     const kafkaTimestampMs = Number(message.timestamp);
+    const emittedBefore = state.task.counters.emitted;
     try {
       const timestampMs = source.timestampOf(decoded.value, kafkaTimestampMs);
       state.task.process(
@@ -619,8 +651,7 @@ export class TopologyRunner {
     } catch (error) {
       this.#badRecord(state, message, offset, 'PROCESSING_FAILED', describeError(error));
     }
-    state.bufferedOutputs =
-      [...state.task.outputs.values()].reduce((n, list) => n + list.length, 0) + state.task.late.length;
+    state.bufferedOutputs += state.task.counters.emitted - emittedBefore;
   }
 
   #badRecord(
@@ -733,6 +764,7 @@ export class TopologyRunner {
       writing: undefined,
       writeError: undefined,
       bufferedOutputs: 0,
+      uncountedIn: 0,
       bufferedBytes: 0,
       lastFlushMs: Date.now(),
       lastActivityMs: Date.now(),
@@ -994,6 +1026,11 @@ export class TopologyRunner {
         ...origin,
         sinks: [...outputs.keys()],
         outputs: [...outputs.values()].reduce((n, list) => n + list.length, 0),
+        changelogEntries: changelogMessages.reduce((n, c) => n + c.messages.length, 0),
+        changelogBytes: changelogMessages.reduce(
+          (n, c) => n + c.messages.reduce((m, e) => m + (e.value?.length ?? 0), 0),
+          0,
+        ),
         durationsMs: {
           markPending: Math.round(t1 - t0),
           sinks: Math.round(t2 - t1),
@@ -1054,7 +1091,7 @@ export class TopologyRunner {
       tokenOf: (suffix) => deduplicationToken(this.#graph.name, `${spec.name}:${suffix}`, origin),
       writer: this.#requireClickHouseWriter(),
       io,
-      decode: (bytes) => this.#decoder(source.name).decode(bytes),
+      decode: async (bytes) => this.#decoder(source.name).decode(bytes),
       onRefused: (entry, code, reason) => {
         this.#badRecord(state, entry.message, entry.offset, code, reason);
       },

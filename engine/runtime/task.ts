@@ -39,6 +39,8 @@ export interface LateRecord {
 
 export interface TaskCounters {
   recordsIn: number;
+  /** Records given to sinks or to the late records, ever (the runner counts what a record added). */
+  emitted: number;
   late: number;
   joinMisses: number;
 }
@@ -48,7 +50,7 @@ export class Task {
   readonly source: SourceNode;
   readonly partition: number;
   readonly stores = new Map<string, KeyedStore>();
-  readonly counters: TaskCounters = { recordsIn: 0, late: 0, joinMisses: 0 };
+  readonly counters: TaskCounters = { recordsIn: 0, emitted: 0, late: 0, joinMisses: 0 };
   /** Records each sink received since the last drain, by sink name. */
   readonly outputs = new Map<string, SinkOutput[]>();
   readonly late: LateRecord[] = [];
@@ -187,6 +189,7 @@ export class Task {
         });
         if (!accepted) {
           this.counters.late += 1;
+          this.counters.emitted += 1;
           this.late.push({
             store: node.store,
             record,
@@ -204,6 +207,7 @@ export class Task {
           this.outputs.set(node.sink.name, list);
         }
         list.push({ record, origin: this.#origin });
+        this.counters.emitted += 1;
         return;
       }
     }

@@ -14,7 +14,11 @@ export interface WriterSchemas {
 }
 
 export interface Decoder {
-  decode(bytes: Buffer | null): Promise<DecodeResult<unknown>>;
+  /**
+   * Synchronous when it can be (JSON; Avro whose writer schema was seen before), so the hot path
+   * awaits nothing; a promise only while a writer schema is fetched.
+   */
+  decode(bytes: Buffer | null): DecodeResult<unknown> | Promise<DecodeResult<unknown>>;
 }
 
 /** The writer schema of an Avro message: its registry id and text (the message is not decoded). */
@@ -46,28 +50,20 @@ class JsonDecoder implements Decoder {
     this.#codec = codec;
   }
 
-  decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
+  decode(bytes: Buffer | null): DecodeResult<unknown> {
     if (bytes === null)
-      return Promise.resolve({
-        ok: false,
-        code: 'UNDECODABLE',
-        message: 'null value (tombstone) on a stream',
-      });
+      return { ok: false, code: 'UNDECODABLE', message: 'null value (tombstone) on a stream' };
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
-      return Promise.resolve({
-        ok: false,
-        code: 'UNDECODABLE',
-        message: `not JSON: ${(error as Error).message}`,
-      });
+      return { ok: false, code: 'UNDECODABLE', message: `not JSON: ${(error as Error).message}` };
     }
     if (!this.#codec.validate(parsed)) {
       const reason = this.#codec.explain?.(parsed) ?? 'the validation function refused it';
-      return Promise.resolve({ ok: false, code: 'VALIDATION_FAILED', message: reason });
+      return { ok: false, code: 'VALIDATION_FAILED', message: reason };
     }
-    return Promise.resolve({ ok: true, value: parsed });
+    return { ok: true, value: parsed };
   }
 }
 
@@ -126,10 +122,22 @@ class AvroDecoder implements Decoder {
     return entry;
   }
 
-  async decode(bytes: Buffer | null): Promise<DecodeResult<unknown>> {
-    const header = await this.#header(bytes);
-    if (!header.ok) return header;
-    const { id, entry, body } = header.value;
+  decode(bytes: Buffer | null): DecodeResult<unknown> | Promise<DecodeResult<unknown>> {
+    const cached =
+      bytes !== null && bytes.length >= 5 ? this.#resolvers.get(bytes.readInt32BE(1)) : undefined;
+    if (cached !== undefined && bytes?.[0] === 0) {
+      return 'error' in cached ? cached.error : this.#decodeBody(bytes.readInt32BE(1), cached, bytes);
+    }
+    return this.#header(bytes).then((header) =>
+      header.ok ? this.#decodeBody(header.value.id, header.value.entry, header.value.body) : header,
+    );
+  }
+
+  #decodeBody(
+    id: number,
+    entry: { writer: avsc.Type; resolver: avsc.Resolver; text: string },
+    body: Buffer,
+  ): DecodeResult<unknown> {
     let value: unknown;
     try {
       const result = this.#reader.decode(body, 5, entry.resolver);

@@ -12,7 +12,8 @@ export interface ChangelogEntry {
 export class KeyedStore {
   readonly name: string;
   readonly #values = new Map<string, unknown>();
-  readonly #dirty = new Set<string>();
+  /** Keys changed since the last drain, each with whether it held a value then (so was in the changelog). */
+  readonly #dirty = new Map<string, boolean>();
 
   constructor(name: string) {
     this.name = name;
@@ -31,24 +32,31 @@ export class KeyedStore {
   }
 
   put(key: string, value: unknown): void {
+    if (!this.#dirty.has(key)) this.#dirty.set(key, this.#values.has(key));
     this.#values.set(key, value);
-    this.#dirty.add(key);
   }
 
   delete(key: string): void {
-    if (this.#values.delete(key)) this.#dirty.add(key);
+    if (!this.#values.has(key)) return;
+    if (!this.#dirty.has(key)) this.#dirty.set(key, true);
+    this.#values.delete(key);
   }
 
   entries(): IterableIterator<[string, unknown]> {
     return this.#values.entries();
   }
 
-  /** The changes since the last call, one entry per changed key with its latest value. */
+  /**
+   * The changes since the last call, one entry per changed key with its latest value. A key created
+   * and deleted again in between (a window opened and closed within one flush, common when catching
+   * up) was never in the changelog and needs no tombstone: it is left out.
+   */
   drainChanges(): ChangelogEntry[] {
-    const changes = [...this.#dirty].map((key) => ({
-      key,
-      value: this.#values.has(key) ? this.#values.get(key) : null,
-    }));
+    const changes: ChangelogEntry[] = [];
+    for (const [key, logged] of this.#dirty) {
+      if (this.#values.has(key)) changes.push({ key, value: this.#values.get(key) });
+      else if (logged) changes.push({ key, value: null });
+    }
     this.#dirty.clear();
     return changes;
   }

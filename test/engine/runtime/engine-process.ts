@@ -21,10 +21,13 @@ export function startEngine(
   env: Readonly<Record<string, string>>,
   args: readonly string[],
   topology = 'demo-readings',
+  /** Options for node itself, before the script (benchmarks: `--cpu-prof`). */
+  nodeArgs: readonly string[] = [],
 ): EngineProcess {
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       STADION_BIN,
       'run',
       topology,
