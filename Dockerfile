@@ -3,6 +3,9 @@
 # runtime dependency): there is no build step.
 FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production
+# A larger young generation: the engine allocates fast and briefly (decoded records, changelog
+# values), and 64 MiB semi-spaces cut garbage-collection time (bench/README.md: traffic +10-20%).
+ENV NODE_OPTIONS=--max-semi-space-size=64
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force

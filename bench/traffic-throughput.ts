@@ -32,6 +32,8 @@ const venues = Number(process.argv[2] ?? 50);
 const hours = Number(process.argv[3] ?? 1);
 const flushIntervalMs = Number(process.argv[4] ?? 2000);
 const instances = Number(process.argv[5] ?? 1);
+/** Node options of the engine processes: STADION_BENCH_NODE_ARGS="--max-semi-space-size=64". */
+const nodeArgs = (process.env['STADION_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const sim = simulateTraffic({
@@ -87,12 +89,10 @@ try {
   const logFile = process.env['STADION_BENCH_ENGINE_LOG'];
   if (logFile !== undefined) args.push('--log-level', 'debug');
   const engines = Array.from({ length: instances }, (_, i) =>
-    startEngine(
-      { ...stack.env },
-      args,
-      'traffic',
-      profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${i}`],
-    ),
+    startEngine({ ...stack.env }, args, 'traffic', [
+      ...nodeArgs,
+      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${i}`]),
+    ]),
   );
   let firstAt = 0;
   let peakRssMb = 0;
