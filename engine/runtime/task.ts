@@ -105,6 +105,7 @@ export class Task {
     if (watermarkMs <= this.#watermarkMs) return;
     this.#watermarkMs = watermarkMs;
     this.#notifiedWatermarkMs = watermarkMs;
+    for (const operator of this.#windows.values()) operator.restoreWatermark(watermarkMs);
   }
 
   /** Takes what the sinks received since the last call. */

@@ -3,6 +3,14 @@
  * is changelogged and restored like any other state. Tumbling and hopping windows close when the
  * watermark reaches end + grace; session windows when it reaches last event + gap + grace. A record
  * whose every window is already closed is late: the caller routes it to the late output.
+ *
+ * Hopping windows whose size is a multiple of their advance, emitted final, are sliced (as Flink
+ * does): the store keeps one accumulator per key and pane (`advanceMs` long), a record updates only
+ * its pane, and a window's result is the merge of its `sizeMs / advanceMs` panes when it closes. A
+ * record thus changes one stored value instead of one per window it falls in, and the changelog
+ * carries a pane per key and advance instead of every window. A pane is kept until the last window
+ * containing it has closed. Which windows were already emitted is not stored: they are exactly those
+ * with `endMs + graceMs <= watermark`, and the committed watermark is restored with the panes.
  */
 import { StadionError } from '../errors.ts';
 import type { GraphNode } from '../topology/graph.ts';
@@ -20,6 +28,16 @@ interface WindowState {
   /** Exclusive end for fixed windows; last event time (inclusive) for sessions. */
   readonly endMs: number;
   readonly acc: unknown;
+  /** Set on the panes of sliced hopping windows (`startMs`..`endMs` is then the pane). */
+  readonly pane?: true;
+}
+
+/** The panes of one key (sliced hopping windows) and the end of its next window to emit. */
+interface KeyPanes {
+  readonly key: string | null;
+  /** Pane start -> store key. */
+  readonly panes: Map<number, string>;
+  nextEndMs: number;
 }
 
 type EmitResult = (record: StreamRecord<WindowResult<unknown>>) => void;
@@ -31,17 +49,25 @@ export class WindowOperator {
   readonly #closeAt = new Map<string, number>();
   /** Session store keys per record key, for merging. */
   readonly #sessionsByKey = new Map<string, Set<string>>();
+  /** Panes per record key (JSON), for sliced hopping windows. */
+  readonly #panesByKey = new Map<string, KeyPanes>();
+  /** Whether this operator slices its windows into panes. */
+  readonly #sliced: boolean;
   #nextCloseMs = Number.POSITIVE_INFINITY;
 
   constructor(node: WindowNode, store: KeyedStore) {
     this.#node = node;
     this.#store = store;
+    const windows = node.windows;
+    this.#sliced =
+      windows.kind === 'hopping' && windows.sizeMs % windows.advanceMs === 0 && node.emit === 'final';
   }
 
   /** Adds the record to its windows. Returns false when every window it belongs to is closed (late). */
   add(record: StreamRecord<unknown>, watermarkMs: number, emitUpdate: EmitResult): boolean {
-    return this.#node.windows.kind === 'session'
-      ? this.#addToSession(record, watermarkMs, emitUpdate)
+    if (this.#node.windows.kind === 'session') return this.#addToSession(record, watermarkMs, emitUpdate);
+    return this.#sliced
+      ? this.#addToPane(record, watermarkMs)
       : this.#addToFixed(record, watermarkMs, emitUpdate);
   }
 
@@ -54,11 +80,26 @@ export class WindowOperator {
       if (closeAt <= watermarkMs) due.push([storeKey, this.#state(storeKey)]);
       else next = Math.min(next, closeAt);
     }
+    if (this.#sliced) next = Math.min(next, this.#duePaneWindows(watermarkMs, due));
     this.#nextCloseMs = next;
     due.sort(([, a], [, b]) => a.endMs - b.endMs || a.startMs - b.startMs || compareKeys(a.key, b.key));
     for (const [storeKey, state] of due) {
-      this.#forget(storeKey, state);
+      if (storeKey !== '') this.#forget(storeKey, state); // '' marks a window merged from panes
       if (this.#node.emit === 'final') emit(this.#result(state));
+    }
+  }
+
+  /**
+   * Since restoring, windows ending at or before `watermarkMs - graceMs` were emitted before the
+   * commit: a key's panes restart with the first window still open.
+   */
+  restoreWatermark(watermarkMs: number): void {
+    const windows = this.#node.windows;
+    if (!this.#sliced || windows.kind === 'session') return;
+    const firstOpenEndMs = this.#firstOpenEndMs(watermarkMs);
+    for (const entry of this.#panesByKey.values()) {
+      entry.nextEndMs = Math.max(entry.nextEndMs, firstOpenEndMs);
+      this.#nextCloseMs = Math.min(this.#nextCloseMs, entry.nextEndMs + windows.graceMs);
     }
   }
 
@@ -66,8 +107,104 @@ export class WindowOperator {
   reindex(): void {
     this.#closeAt.clear();
     this.#sessionsByKey.clear();
+    this.#panesByKey.clear();
     this.#nextCloseMs = Number.POSITIVE_INFINITY;
-    for (const [storeKey, value] of this.#store.entries()) this.#index(storeKey, value as WindowState);
+    for (const [storeKey, value] of this.#store.entries()) {
+      const state = value as WindowState;
+      if (state.pane === true) this.#indexPane(storeKey, state, Number.NEGATIVE_INFINITY);
+      else this.#index(storeKey, state);
+    }
+  }
+
+  #addToPane(record: StreamRecord<unknown>, watermarkMs: number): boolean {
+    const windows = this.#node.windows;
+    if (windows.kind === 'session') throw new StadionError('INTERNAL', 'pane path on session windows');
+    const { aggregator } = this.#node;
+    const t = record.timestampMs;
+    const paneStartMs = t - (t % windows.advanceMs);
+    // The newest window containing the record starts with its pane and is the last to close.
+    if (watermarkMs >= paneStartMs + windows.sizeMs + windows.graceMs) return false;
+    const storeKey = `${JSON.stringify(record.key)}|p${paneStartMs}`;
+    const existing = this.#store.get(storeKey) as WindowState | undefined;
+    const state: WindowState = {
+      key: record.key,
+      startMs: paneStartMs,
+      endMs: paneStartMs + windows.advanceMs,
+      acc: aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
+      pane: true,
+    };
+    this.#store.put(storeKey, state);
+    if (existing === undefined) this.#indexPane(storeKey, state, watermarkMs);
+    return true;
+  }
+
+  /** The end of the first window whose close the watermark has not reached (ends are multiples of the advance). */
+  #firstOpenEndMs(watermarkMs: number): number {
+    const windows = this.#node.windows;
+    if (windows.kind === 'session' || !Number.isFinite(watermarkMs)) return Number.NEGATIVE_INFINITY;
+    const { advanceMs, graceMs } = windows;
+    return (Math.floor((watermarkMs - graceMs) / advanceMs) + 1) * advanceMs;
+  }
+
+  #indexPane(storeKey: string, state: WindowState, watermarkMs: number): void {
+    const windows = this.#node.windows;
+    if (windows.kind === 'session') return;
+    const keyJson = JSON.stringify(state.key);
+    let entry = this.#panesByKey.get(keyJson);
+    if (entry === undefined) {
+      entry = { key: state.key, panes: new Map(), nextEndMs: Number.POSITIVE_INFINITY };
+      this.#panesByKey.set(keyJson, entry);
+    }
+    entry.panes.set(state.startMs, storeKey);
+    // Its first window: the one ending with it, unless that one starts before the epoch or has closed.
+    const firstEndMs = Math.max(
+      state.startMs + windows.advanceMs,
+      windows.sizeMs,
+      this.#firstOpenEndMs(watermarkMs),
+    );
+    entry.nextEndMs = Math.min(entry.nextEndMs, firstEndMs);
+    this.#nextCloseMs = Math.min(this.#nextCloseMs, entry.nextEndMs + windows.graceMs);
+  }
+
+  /**
+   * Adds to `due` every window the watermark closed, merged from its panes (with an empty store key),
+   * forgets the panes no open window needs, and returns the next close time of a sliced window.
+   */
+  #duePaneWindows(watermarkMs: number, due: Array<[string, WindowState]>): number {
+    const windows = this.#node.windows;
+    if (windows.kind === 'session') return Number.POSITIVE_INFINITY;
+    const { sizeMs, advanceMs, graceMs } = windows;
+    const { aggregator } = this.#node;
+    let next = Number.POSITIVE_INFINITY;
+    for (const [keyJson, entry] of this.#panesByKey) {
+      while (entry.panes.size > 0 && entry.nextEndMs + graceMs <= watermarkMs) {
+        const endMs = entry.nextEndMs;
+        const startMs = endMs - sizeMs;
+        let acc: unknown;
+        let any = false;
+        for (let pane = startMs; pane < endMs; pane += advanceMs) {
+          const storeKey = entry.panes.get(pane);
+          if (storeKey === undefined) continue;
+          const paneAcc = this.#state(storeKey).acc;
+          acc = any ? aggregator.merge(acc, paneAcc) : paneAcc;
+          any = true;
+        }
+        if (any) due.push(['', { key: entry.key, startMs, endMs, acc }]);
+        // The window just closed was the last one containing its first pane.
+        const done = entry.panes.get(startMs);
+        if (done !== undefined) {
+          this.#store.delete(done);
+          entry.panes.delete(startMs);
+        }
+        // Skip windows without panes: the next one ends with the oldest pane left, at the earliest.
+        let oldest = Number.POSITIVE_INFINITY;
+        for (const pane of entry.panes.keys()) oldest = Math.min(oldest, pane);
+        entry.nextEndMs = Math.max(endMs + advanceMs, oldest + advanceMs);
+      }
+      if (entry.panes.size === 0) this.#panesByKey.delete(keyJson);
+      else next = Math.min(next, entry.nextEndMs + graceMs);
+    }
+    return next;
   }
 
   #addToFixed(record: StreamRecord<unknown>, watermarkMs: number, emitUpdate: EmitResult): boolean {
