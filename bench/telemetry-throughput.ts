@@ -98,7 +98,11 @@ try {
       ...(logFile === undefined ? [] : ['--log-level', 'debug']),
     ],
     'telemetry',
-    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    [
+      // Node options of the engine: STADION_BENCH_NODE_ARGS="--max-semi-space-size=64".
+      ...(process.env['STADION_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+    ],
   );
   let firstAt = 0;
   let peakRssMb = 0;

@@ -185,7 +185,10 @@ export class TopologyRunner {
   readonly #eagerSender = new CoalescingSender<SinkSpec<unknown>, SinkOutput>((sink, items) =>
     this.#writeSink(sink, items, '', { signal: this.#abort.signal, onRetry: () => undefined }),
   );
-  readonly #headerCheckers = new Map<string, (bytes: Buffer | null) => Promise<DecodeResult<WriterOf>>>();
+  readonly #headerCheckers = new Map<
+    string,
+    (bytes: Buffer | null) => DecodeResult<WriterOf> | Promise<DecodeResult<WriterOf>>
+  >();
   readonly #tables = new Map<string, Map<string, unknown>>();
   /** Changelog mirror: changelog topic -> partition -> entry key -> last versions (newest last, at most 2). */
   readonly #changelogs = new Map<string, Map<number, Map<string, Versioned[]>>>();
@@ -602,26 +605,50 @@ export class TopologyRunner {
     offset: number,
     receivedAtMs: number,
   ): Promise<void> | undefined {
-    const checkHeader = this.#headerCheckers.get(source.name);
-    if (checkHeader !== undefined) {
+    if (source.bulkOnly === true) {
       // A bulk load: only the header is checked here; ClickHouse decodes the body.
-      return checkHeader(message.value).then((writer) => {
-        state.uncountedIn += 1;
-        state.nextOffset = offset + 1;
-        state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
-        if (writer.ok) {
-          state.bulk.push({ writer: writer.value, message, offset });
-          state.bufferedOutputs += 1;
-        } else this.#badRecord(state, message, offset, writer.code, writer.message);
-      });
+      const bulked = this.#bulkMessage(source, state, message, offset);
+      return bulked === undefined ? undefined : bulked.then(() => undefined);
     }
     // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
     const decoded = this.#decoder(source.name).decode(message.value);
     if (decoded instanceof Promise)
       return decoded.then((result) => {
         this.#processDecoded(source, state, message, offset, receivedAtMs, result);
+        if (result.ok && source.bulk !== undefined) return this.#bulkMessage(source, state, message, offset);
+        return undefined;
       });
     this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
+    if (decoded.ok && source.bulk !== undefined) return this.#bulkMessage(source, state, message, offset);
+    return undefined;
+  }
+
+  /**
+   * Keeps a record for its source's bulk load (counted as read for a bulk-only source, whose records
+   * are not decoded). Synchronous once the writer schema was seen.
+   */
+  #bulkMessage(
+    source: SourceNode,
+    state: PartitionState,
+    message: KafkaMessage,
+    offset: number,
+  ): Promise<void> | undefined {
+    const checkHeader = this.#headerCheckers.get(source.name);
+    if (checkHeader === undefined) throw new StadionError('INTERNAL', `no header check for ${source.name}`);
+    const keep = (writer: DecodeResult<WriterOf>): void => {
+      if (source.bulkOnly === true) {
+        state.uncountedIn += 1;
+        state.nextOffset = offset + 1;
+        state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+      }
+      if (writer.ok) {
+        state.bulk.push({ writer: writer.value, message, offset });
+        state.bufferedOutputs += 1;
+      } else this.#badRecord(state, message, offset, writer.code, writer.message);
+    };
+    const writer = checkHeader(message.value);
+    if (writer instanceof Promise) return writer.then(keep);
+    keep(writer);
     return undefined;
   }
 

@@ -34,7 +34,7 @@ export interface WriterOf {
 export function createHeaderChecker(
   codec: AvroCodec<unknown>,
   schemas: WriterSchemas,
-): (bytes: Buffer | null) => Promise<DecodeResult<WriterOf>> {
+): (bytes: Buffer | null) => DecodeResult<WriterOf> | Promise<DecodeResult<WriterOf>> {
   const decoder = new AvroDecoder(codec, schemas);
   return (bytes) => decoder.writerOf(bytes);
 }
@@ -83,10 +83,28 @@ class AvroDecoder implements Decoder {
     this.#reader = avsc.Type.forSchema(codec.schema);
   }
 
-  async writerOf(bytes: Buffer | null): Promise<DecodeResult<WriterOf>> {
-    const header = await this.#header(bytes);
-    if (!header.ok) return header;
-    return { ok: true, value: { id: header.value.id, schemaText: header.value.entry.text } };
+  /** Synchronous once the writer schema was seen, like `decode`. */
+  writerOf(bytes: Buffer | null): DecodeResult<WriterOf> | Promise<DecodeResult<WriterOf>> {
+    const cached = this.#cachedEntry(bytes);
+    if (cached !== undefined && bytes !== null) {
+      return 'error' in cached
+        ? cached.error
+        : { ok: true, value: { id: bytes.readInt32BE(1), schemaText: cached.text } };
+    }
+    return this.#header(bytes).then((header) =>
+      header.ok ? { ok: true, value: { id: header.value.id, schemaText: header.value.entry.text } } : header,
+    );
+  }
+
+  /** The resolution of a well-formed header's writer schema, if already known. */
+  #cachedEntry(
+    bytes: Buffer | null,
+  ):
+    | { writer: avsc.Type; resolver: avsc.Resolver; text: string }
+    | { error: DecodeResult<never> }
+    | undefined {
+    if (bytes === null || bytes.length < 5 || bytes[0] !== 0) return undefined;
+    return this.#resolvers.get(bytes.readInt32BE(1));
   }
 
   /** The wire-format header: the writer schema id and its resolution, or why there is none. */

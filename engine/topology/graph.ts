@@ -89,8 +89,10 @@ export interface SourceNode {
   readonly maxOutOfOrdernessMs: number;
   readonly idleTimeoutMs: number;
   readonly children: GraphNode[];
-  /** Set for a bulk load: records go to ClickHouse undecoded, and there are no children. */
+  /** Set for a bulk load: the records also go, as sent, to a ClickHouse table. */
   readonly bulk?: BulkLoadSpec;
+  /** Set by `bulkLoad`: records are only loaded in bulk, never decoded here; there are no children. */
+  readonly bulkOnly?: boolean;
 }
 
 export interface TableNode {

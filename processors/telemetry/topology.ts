@@ -143,35 +143,17 @@ export function createTelemetryTopology(options: TelemetryTopologyOptions = {}):
       codec: avro<FeedTelemetrySample>(feedTelemetrySampleSchema, validSample),
       timestampOf: (s) => s.eventTimeMs,
       maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? DEFAULT_SAMPLE_OUT_OF_ORDERNESS_MS,
-    });
-
-    samples.to(
-      clickhouseSink({
+      // Every valid sample as sent, for exact queries over the raw data: a bulk load (ClickHouse parses
+      // the Avro; one JavaScript row per sample cost about a sixth of the pipeline's time).
+      bulkLoad: {
         table: 'telemetry_samples',
-        toRow: (s) => ({
-          feed_id: s.feedId,
-          broadcaster_id: s.broadcasterId,
-          pop_id: s.popId,
-          event_time: s.eventTimeMs,
-          interval_ms: s.intervalMs,
-          rtt_ms: s.rttMs,
-          latency_ms: s.latencyMs,
-          packets_sent: s.packetsSent,
-          packets_received: s.packetsReceived,
-          packets_lost: s.packetsLost,
-          packets_retransmitted: s.packetsRetransmitted,
-          packets_dropped: s.packetsDropped,
-          send_rate_mbps: s.sendRateMbps,
-          receive_buffer_ms: s.receiveBufferMs,
-          bandwidth_estimate_mbps: s.bandwidthEstimateMbps,
-          video_bitrate_kbps: s.videoBitrateKbps,
-          frames_dropped: s.framesDropped,
-          cc_errors: s.ccErrors,
-          ts_p1_errors: s.ccErrors + s.syncLossErrors + s.patPmtErrors,
-          ts_p2_errors: s.pcrPtsErrors,
-        }),
-      }),
-    );
+        select: `SELECT feedId, broadcasterId, popId, fromUnixTimestamp64Milli(eventTimeMs), intervalMs, rttMs,
+          latencyMs, packetsSent, packetsReceived, packetsLost, packetsRetransmitted, packetsDropped, sendRateMbps,
+          receiveBufferMs, bandwidthEstimateMbps, videoBitrateKbps, framesDropped, ccErrors,
+          ccErrors + syncLossErrors + patPmtErrors, pcrPtsErrors
+          FROM {input}`,
+      },
+    });
 
     const windows = samples
       .selectKey((s) => `${s.feedId}/${s.broadcasterId}`)

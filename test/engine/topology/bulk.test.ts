@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { bulkInsertStatement } from '../../../engine/runtime/bulk-load.ts';
 import { clickhouseStructureOf } from '../../../engine/topology/bulk.ts';
 import { defineTopology } from '../../../engine/topology/builder.ts';
-import { avro } from '../../../engine/topology/codecs.ts';
+import { avro, json } from '../../../engine/topology/codecs.ts';
+import { kafkaSink } from '../../../engine/topology/sinks.ts';
 import { trackingFrameSchema } from '../../../schemas/generated.ts';
 
 describe('bulk loads', () => {
@@ -53,5 +54,28 @@ describe('bulk loads', () => {
         });
       }),
     ).toThrow(/must read from \{input\}/);
+  });
+
+  it('loads a stream in bulk beside its processing, Avro only', () => {
+    const graph = defineTopology('t', (t) => {
+      t.stream('frames', {
+        topic: 'frames',
+        codec: avro(trackingFrameSchema),
+        bulkLoad: { table: 'raw', select: 'SELECT sessionId FROM {input}' },
+      }).to(kafkaSink({ topic: 'out', codec: { kind: 'json' } }));
+    });
+    const source = graph.sources[0];
+    expect(source?.bulk?.name).toBe('raw');
+    expect(source?.bulkOnly).toBeUndefined();
+    expect(source?.children).toHaveLength(1);
+    expect(() =>
+      defineTopology('t', (t) => {
+        t.stream('frames', {
+          topic: 'f',
+          codec: json((v): v is unknown => v !== undefined),
+          bulkLoad: { table: 'raw', select: 'SELECT 1 FROM {input}' },
+        });
+      }),
+    ).toThrow(/only Avro records/);
   });
 });

@@ -102,6 +102,13 @@ describe('the telemetry pipeline on the local stack', () => {
 
     const sim = simulateTelemetry({ seed: SEED, ...SIM_OPTIONS });
     expect(new Set(sim.incidents.map((i) => (i.blip ? 'blip' : i.kind))).size).toBe(4);
+    // Every sample landed once in the raw table (a bulk load beside the stream), as sent.
+    const produced = [...sim.samples()].flat();
+    const raw = await select<{ n: string; lost: string }>(
+      'SELECT count() AS n, sum(packets_lost) AS lost FROM telemetry_samples',
+    );
+    expect(Number(raw[0]?.n)).toBe(produced.length);
+    expect(Number(raw[0]?.lost)).toBe(produced.reduce((n, s) => n + s.packetsLost, 0));
     const truthAlerts = sim.incidents.filter((i) => !i.blip).reduce((n, i) => n + 2 * i.pairs.length, 0);
     const alerts = await waitFor(
       async () => {
