@@ -5,7 +5,7 @@
  *
  * 1. Throughput: a Games-scale load (500 feeds x 30 broadcasters, every pair live: 15,000 samples per
  *    second of event time) for `backlogSeconds` of event time is produced to telemetry.samples first;
- *    then `stadion run telemetry` (Avro decode, raw samples to ClickHouse, 10 s and 1-minute windows with
+ *    then `stadion run telemetry` (Avro decode, raw samples to ClickHouse in bulk, 10 s and 1-minute windows with
  *    RTT/latency sketches per pair, SLA state machine, correlation, 6 ClickHouse tables, the alerts topic,
  *    changelogs) is timed from its first record to its last commit.
  * 2. Latency: `latencyFeeds` feeds x 30 broadcasters (every pair live; 100 feeds: 3,000 samples/s, a
