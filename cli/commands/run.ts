@@ -26,7 +26,7 @@ ${Object.entries(TOPOLOGIES)
   .join('\n')}
 
 Options:
-  --group ID              consumer group (default stadion-<topology>)
+  --group ID              consumer group (default stadion-<topology>; with one topology only)
   --bad-records POLICY    dead-letter (default) | skip | fail   (codes: ${DEAD_LETTER_CODES.join(', ')})
   --flush-interval-ms N   longest time outputs wait for a flush (default 1000)
   --flush-max-records N   outputs (or bulk records) that trigger a flush (default 100000)
@@ -62,6 +62,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     throw new StadionError(
       'USAGE',
       `run: name at least one topology (${Object.keys(TOPOLOGIES).join(', ')})`,
+    );
+  if (values.group !== undefined && positionals.length > 1)
+    // One group would mix the topologies' subscriptions and share their changelog topics.
+    throw new StadionError(
+      'USAGE',
+      `run: --group names the group of one topology; run ${positionals.join(', ')} without it (each gets stadion-<topology>) or one per process`,
     );
   const entries = positionals.map((name) => {
     const entry = TOPOLOGIES[name];

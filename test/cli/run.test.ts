@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { runCommand } from '../../cli/commands/run.ts';
+
+describe('stadion run', () => {
+  it('refuses one --group for several topologies (they would share a group and changelogs)', async () => {
+    await expect(runCommand(['telemetry', 'traffic', '--group', 'g'])).rejects.toThrow(
+      /--group names the group of one topology/,
+    );
+  });
+
+  it('refuses an unknown topology before touching any service', async () => {
+    await expect(runCommand(['no-such-topology'])).rejects.toThrow(/unknown topology "no-such-topology"/);
+  });
+});
