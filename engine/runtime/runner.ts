@@ -103,6 +103,17 @@ const REJOIN_DELAY_MS = 1_000;
 /** How often a batch waiting for its partition's previous write heartbeats. */
 const HEARTBEAT_WHILE_WAITING_MS = 1_000;
 
+/**
+ * Calls `next` with `value` at once when it is not a promise (the per-record hot path awaits nothing
+ * then), otherwise when it resolves.
+ */
+function whenReady<T>(
+  value: T | Promise<T>,
+  next: (ready: T) => Promise<void> | undefined,
+): Promise<void> | undefined {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
 /** Thrown inside a flush that a rebalance made stale: it must not write or commit anything more. */
 class StaleFlushError extends Error {
   override readonly name = 'StaleFlushError';
@@ -607,49 +618,54 @@ export class TopologyRunner {
   ): Promise<void> | undefined {
     if (source.bulkOnly === true) {
       // A bulk load: only the header is checked here; ClickHouse decodes the body.
-      const bulked = this.#bulkMessage(source, state, message, offset);
-      return bulked === undefined ? undefined : bulked.then(() => undefined);
+      return this.#withWriter(source, message, (writer) => {
+        this.#markRead(state, message, offset);
+        this.#keepBulk(state, message, offset, writer);
+      });
     }
     // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
-    const decoded = this.#decoder(source.name).decode(message.value);
-    if (decoded instanceof Promise)
-      return decoded.then((result) => {
-        this.#processDecoded(source, state, message, offset, receivedAtMs, result);
-        if (result.ok && source.bulk !== undefined) return this.#bulkMessage(source, state, message, offset);
-        return undefined;
+    return whenReady(this.#decoder(source.name).decode(message.value), (decoded) => {
+      this.#markRead(state, message, offset);
+      this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
+      // A stream also loaded in bulk keeps the records it accepted.
+      if (!decoded.ok || source.bulk === undefined) return undefined;
+      return this.#withWriter(source, message, (writer) => {
+        this.#keepBulk(state, message, offset, writer);
       });
-    this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
-    if (decoded.ok && source.bulk !== undefined) return this.#bulkMessage(source, state, message, offset);
-    return undefined;
+    });
   }
 
-  /**
-   * Keeps a record for its source's bulk load (counted as read for a bulk-only source, whose records
-   * are not decoded). Synchronous once the writer schema was seen.
-   */
-  #bulkMessage(
+  /** Checks a bulk-loaded record's header, then calls `then`; synchronous once the writer schema was seen. */
+  #withWriter(
     source: SourceNode,
-    state: PartitionState,
     message: KafkaMessage,
-    offset: number,
+    then: (writer: DecodeResult<WriterOf>) => void,
   ): Promise<void> | undefined {
     const checkHeader = this.#headerCheckers.get(source.name);
     if (checkHeader === undefined) throw new StadionError('INTERNAL', `no header check for ${source.name}`);
-    const keep = (writer: DecodeResult<WriterOf>): void => {
-      if (source.bulkOnly === true) {
-        state.uncountedIn += 1;
-        state.nextOffset = offset + 1;
-        state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
-      }
-      if (writer.ok) {
-        state.bulk.push({ writer: writer.value, message, offset });
-        state.bufferedOutputs += 1;
-      } else this.#badRecord(state, message, offset, writer.code, writer.message);
-    };
-    const writer = checkHeader(message.value);
-    if (writer instanceof Promise) return writer.then(keep);
-    keep(writer);
-    return undefined;
+    return whenReady(checkHeader(message.value), (writer) => {
+      then(writer);
+      return undefined;
+    });
+  }
+
+  /** The record is read: the next fetch starts after it, and it counts towards the flush size. */
+  #markRead(state: PartitionState, message: KafkaMessage, offset: number): void {
+    state.uncountedIn += 1;
+    state.nextOffset = offset + 1;
+    state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
+  }
+
+  #keepBulk(
+    state: PartitionState,
+    message: KafkaMessage,
+    offset: number,
+    writer: DecodeResult<WriterOf>,
+  ): void {
+    if (writer.ok) {
+      state.bulk.push({ writer: writer.value, message, offset });
+      state.bufferedOutputs += 1;
+    } else this.#badRecord(state, message, offset, writer.code, writer.message);
   }
 
   #processDecoded(
@@ -660,9 +676,6 @@ export class TopologyRunner {
     receivedAtMs: number,
     decoded: DecodeResult<unknown>,
   ): void {
-    state.uncountedIn += 1;
-    state.nextOffset = offset + 1;
-    state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
     if (!decoded.ok) {
       this.#badRecord(state, message, offset, decoded.code, decoded.message);
       return;
@@ -1085,10 +1098,12 @@ export class TopologyRunner {
         settled.done = true;
       });
       for (;;) {
+        let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           writing,
-          new Promise((resolve) => setTimeout(resolve, HEARTBEAT_WHILE_WAITING_MS)),
+          new Promise((resolve) => (timer = setTimeout(resolve, HEARTBEAT_WHILE_WAITING_MS))),
         ]);
+        clearTimeout(timer);
         if (settled.done) break;
         if (heartbeat !== undefined) await heartbeat().catch(() => undefined);
       }

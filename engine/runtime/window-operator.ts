@@ -74,7 +74,7 @@ export class WindowOperator {
   /** Emits (in final mode) and forgets every window whose close time the watermark reached. */
   closeUpTo(watermarkMs: number, emit: EmitResult): void {
     if (watermarkMs < this.#nextCloseMs) return;
-    const due: Array<[string, WindowState]> = [];
+    const due: Array<[string | undefined, WindowState]> = [];
     let next = Number.POSITIVE_INFINITY;
     for (const [storeKey, closeAt] of this.#closeAt) {
       if (closeAt <= watermarkMs) due.push([storeKey, this.#state(storeKey)]);
@@ -84,7 +84,7 @@ export class WindowOperator {
     this.#nextCloseMs = next;
     due.sort(([, a], [, b]) => a.endMs - b.endMs || a.startMs - b.startMs || compareKeys(a.key, b.key));
     for (const [storeKey, state] of due) {
-      if (storeKey !== '') this.#forget(storeKey, state); // '' marks a window merged from panes
+      if (storeKey !== undefined) this.#forget(storeKey, state); // undefined: merged from panes
       if (this.#node.emit === 'final') emit(this.#result(state));
     }
   }
@@ -167,10 +167,10 @@ export class WindowOperator {
   }
 
   /**
-   * Adds to `due` every window the watermark closed, merged from its panes (with an empty store key),
+   * Adds to `due` every window the watermark closed, merged from its panes (with no store key),
    * forgets the panes no open window needs, and returns the next close time of a sliced window.
    */
-  #duePaneWindows(watermarkMs: number, due: Array<[string, WindowState]>): number {
+  #duePaneWindows(watermarkMs: number, due: Array<[string | undefined, WindowState]>): number {
     const windows = this.#node.windows;
     if (windows.kind === 'session') return Number.POSITIVE_INFINITY;
     const { sizeMs, advanceMs, graceMs } = windows;
@@ -189,7 +189,7 @@ export class WindowOperator {
           acc = any ? aggregator.merge(acc, paneAcc) : paneAcc;
           any = true;
         }
-        if (any) due.push(['', { key: entry.key, startMs, endMs, acc }]);
+        if (any) due.push([undefined, { key: entry.key, startMs, endMs, acc }]);
         // The window just closed was the last one containing its first pane.
         const done = entry.panes.get(startMs);
         if (done !== undefined) {

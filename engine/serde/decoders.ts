@@ -141,9 +141,8 @@ class AvroDecoder implements Decoder {
   }
 
   decode(bytes: Buffer | null): DecodeResult<unknown> | Promise<DecodeResult<unknown>> {
-    const cached =
-      bytes !== null && bytes.length >= 5 ? this.#resolvers.get(bytes.readInt32BE(1)) : undefined;
-    if (cached !== undefined && bytes?.[0] === 0) {
+    const cached = this.#cachedEntry(bytes);
+    if (cached !== undefined && bytes !== null) {
       return 'error' in cached ? cached.error : this.#decodeBody(bytes.readInt32BE(1), cached, bytes);
     }
     return this.#header(bytes).then((header) =>
