@@ -2,24 +2,18 @@
  * The telemetry topology killed with SIGKILL twice mid-stream and restarted ends with exactly the
  * ClickHouse rows of an uninterrupted run: windows, alerts, incidents, and the rollup behind the views.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
-import { committedCount, startEngine, waitForCompletion } from '../../engine/runtime/engine-process.ts';
+import { startEngine, waitForCompletion } from '../../engine/runtime/engine-process.ts';
 import {
-  makeDataDir,
-  removeDataDir,
-  runStadion,
-  startStackProcess,
-  type StackProcess,
-} from '../../support/stack-process.ts';
-import { waitFor } from '../../support/wait.ts';
+  crashAndFinish,
+  readTables,
+  startPipelineStack,
+  type PipelineStack,
+} from '../../support/pipeline-stack.ts';
+import { runStadion } from '../../support/stack-process.ts';
 
-let dataDir: string;
-let stack: StackProcess;
-let admin: Admin;
-let clickhouse: ClickHouseClient;
+let pipeline: PipelineStack;
 let samples = 0;
 
 const QUERIES: Readonly<Record<string, string>> = {
@@ -33,37 +27,14 @@ const QUERIES: Readonly<Record<string, string>> = {
       maxMerge(rtt_max_ms) FROM {db}.telemetry_rollup_1h GROUP BY feed_id, broadcaster_id, hour ORDER BY feed_id, broadcaster_id, hour`,
 };
 
-async function rows(database: string): Promise<Record<string, string[]>> {
-  const result: Record<string, string[]> = {};
-  for (const [name, query] of Object.entries(QUERIES)) {
-    const rs = await clickhouse.query({
-      query: query.replaceAll('{db}', database),
-      format: 'JSONCompactEachRow',
-    });
-    result[name] = (await rs.json<unknown[]>()).map((r) => JSON.stringify(r));
-  }
-  return result;
-}
+const rows = (database: string): Promise<Record<string, string[]>> =>
+  readTables(pipeline.clickhouse, database, QUERIES);
 
 beforeAll(async () => {
-  dataDir = await makeDataDir();
-  stack = await startStackProcess(dataDir, [
-    '--topic',
-    `${TELEMETRY_TOPICS.samples}:1`,
-    '--topic',
-    `${TELEMETRY_TOPICS.feeds}:1`,
-    '--topic',
-    `${TELEMETRY_TOPICS.alerts}:1`,
-  ]);
-  const kafka = new Kafka({
-    brokers: (stack.env['KAFKA_BROKERS'] ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  admin = kafka.admin();
-  await admin.connect();
-  clickhouse = createClient({ url: stack.env['CLICKHOUSE_URL'] ?? '' });
-  for (const db of ['uninterrupted', 'crashed'])
-    await clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  pipeline = await startPipelineStack(
+    [`${TELEMETRY_TOPICS.samples}:1`, `${TELEMETRY_TOPICS.feeds}:1`, `${TELEMETRY_TOPICS.alerts}:1`],
+    ['uninterrupted', 'crashed'],
+  );
   const produced = await runStadion([
     'simulate',
     'telemetry',
@@ -78,47 +49,34 @@ beforeAll(async () => {
     '--seed',
     '23',
     '--data-dir',
-    dataDir,
+    pipeline.dataDir,
   ]);
   expect(produced.code, produced.stderr).toBe(0);
-  samples = (await admin.fetchTopicOffsets(TELEMETRY_TOPICS.samples)).reduce((n, p) => n + Number(p.high), 0);
+  samples = (await pipeline.admin.fetchTopicOffsets(TELEMETRY_TOPICS.samples)).reduce(
+    (n, p) => n + Number(p.high),
+    0,
+  );
 });
 
 afterAll(async () => {
-  await admin.disconnect();
-  await clickhouse.close();
-  await stack.stop();
-  await removeDataDir(dataDir);
+  await pipeline.stop();
 });
 
 describe('the telemetry topology after SIGKILL mid-stream', () => {
   it('writes exactly the rows of an uninterrupted run', async () => {
-    const env = (database: string) => ({ ...stack.env, CLICKHOUSE_DATABASE: database });
-    const reference = startEngine(env('uninterrupted'), ['--group', 'uninterrupted'], 'telemetry');
-    await waitForCompletion(admin, 'uninterrupted', 120_000, reference, TELEMETRY_TOPICS.samples);
+    const reference = startEngine(pipeline.env('uninterrupted'), ['--group', 'uninterrupted'], 'telemetry');
+    await waitForCompletion(pipeline.admin, 'uninterrupted', 120_000, reference, TELEMETRY_TOPICS.samples);
     expect(await reference.kill('SIGTERM')).toBe(0);
     const expected = await rows('uninterrupted');
     expect(expected['alerts']?.length).toBeGreaterThan(100);
     expect(expected['incidents']?.length).toBe(3);
 
-    for (const fraction of [0.3, 0.65]) {
-      const engine = startEngine(env('crashed'), ['--group', 'crashed'], 'telemetry');
-      await waitFor(
-        async () =>
-          (await committedCount(admin, 'crashed', TELEMETRY_TOPICS.samples)) >= samples * fraction
-            ? true
-            : undefined,
-        {
-          timeoutMs: 120_000,
-          intervalMs: 20,
-          what: `${Math.round(fraction * 100)}% of the samples committed`,
-        },
-      );
-      await engine.kill('SIGKILL');
-    }
-    const last = startEngine(env('crashed'), ['--group', 'crashed'], 'telemetry');
-    await waitForCompletion(admin, 'crashed', 120_000, last, TELEMETRY_TOPICS.samples);
-    await last.kill('SIGTERM');
+    await crashAndFinish(pipeline, {
+      topology: 'telemetry',
+      topic: TELEMETRY_TOPICS.samples,
+      total: samples,
+      what: 'samples',
+    });
     const actual = await rows('crashed');
     for (const name of Object.keys(QUERIES)) expect(actual[name], name).toEqual(expected[name]);
   });

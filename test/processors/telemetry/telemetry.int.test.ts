@@ -7,22 +7,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateTelemetry } from '../../../processors/telemetry/simulate/index.ts';
 import { TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
 import { PERCENTILE_RELATIVE_ACCURACY } from '../../../processors/telemetry/window-aggregate.ts';
 import type { SlaAlert } from '../../../schemas/generated.ts';
 import { startEngine, waitForCompletion, type EngineProcess } from '../../engine/runtime/engine-process.ts';
-import {
-  makeDataDir,
-  removeDataDir,
-  runStadion,
-  startStackProcess,
-  type StackProcess,
-} from '../../support/stack-process.ts';
+import { startPipelineStack, type PipelineStack } from '../../support/pipeline-stack.ts';
+import { runStadion } from '../../support/stack-process.ts';
 import { waitFor } from '../../support/wait.ts';
 import { truthProblems, type AlertLike } from './truth.ts';
 
@@ -30,52 +23,31 @@ export const SIM_ARGS = ['--feeds', '40', '--broadcasters', '8', '--pops', '3', 
 const SIM_OPTIONS = { feeds: 40, broadcasters: 8, pops: 3, durationS: 480 } as const;
 const SEED = 5;
 
-let dataDir: string;
-let stack: StackProcess;
+let pipeline: PipelineStack;
 let engine: EngineProcess;
-let admin: Admin;
-let clickhouse: ClickHouseClient;
 
 async function select<T>(query: string): Promise<T[]> {
-  return (await clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
+  return (await pipeline.clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
 beforeAll(async () => {
-  dataDir = await makeDataDir();
-  stack = await startStackProcess(dataDir, [
-    '--topic',
+  pipeline = await startPipelineStack([
     `${TELEMETRY_TOPICS.samples}:1`,
-    '--topic',
     `${TELEMETRY_TOPICS.feeds}:1`,
-    '--topic',
     `${TELEMETRY_TOPICS.alerts}:1`,
   ]);
-  const kafka = new Kafka({
-    brokers: (stack.env['KAFKA_BROKERS'] ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  admin = kafka.admin();
-  await admin.connect();
-  clickhouse = createClient({ url: stack.env['CLICKHOUSE_URL'] ?? '' });
-  engine = startEngine({ ...stack.env }, ['--group', 'telemetry-test'], 'telemetry');
+  engine = startEngine({ ...pipeline.stack.env }, ['--group', 'telemetry-test'], 'telemetry');
 });
 
 afterAll(async () => {
   await engine.kill('SIGTERM');
-  await admin.disconnect();
-  await clickhouse.close();
-  await stack.stop();
-  await removeDataDir(dataDir);
+  await pipeline.stop();
 });
 
 describe('the telemetry pipeline on the local stack', () => {
   it('alerts, correlates and measures as the ground truth says', async () => {
-    const kafka = new Kafka({
-      brokers: (stack.env['KAFKA_BROKERS'] ?? '').split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    const registry = new SchemaRegistry({ host: stack.env['SCHEMA_REGISTRY_URL'] ?? '' });
-    const consumer = kafka.consumer({ groupId: 'broadcaster-noc', sessionTimeout: 6_000 });
+    const registry = new SchemaRegistry({ host: pipeline.stack.env['SCHEMA_REGISTRY_URL'] ?? '' });
+    const consumer = pipeline.kafka.consumer({ groupId: 'broadcaster-noc', sessionTimeout: 6_000 });
     const fromTopic = new Map<string, SlaAlert>();
     await consumer.connect();
     await consumer.subscribe({ topics: [TELEMETRY_TOPICS.alerts], fromBeginning: true });
@@ -95,10 +67,10 @@ describe('the telemetry pipeline on the local stack', () => {
       '--seed',
       String(SEED),
       '--data-dir',
-      dataDir,
+      pipeline.dataDir,
     ]);
     expect(simulated.code, simulated.stderr).toBe(0);
-    await waitForCompletion(admin, 'telemetry-test', 120_000, engine, TELEMETRY_TOPICS.samples);
+    await waitForCompletion(pipeline.admin, 'telemetry-test', 120_000, engine, TELEMETRY_TOPICS.samples);
 
     const sim = simulateTelemetry({ seed: SEED, ...SIM_OPTIONS });
     expect(new Set(sim.incidents.map((i) => (i.blip ? 'blip' : i.kind))).size).toBe(4);
@@ -226,12 +198,12 @@ describe('the telemetry pipeline on the local stack', () => {
     const lines = [...sim.samples()].flat().map((s) => JSON.stringify(s));
     lines.splice(1, 0, '{"feedId": "feed-001", "broadcasterId": ');
     lines.splice(3, 0, JSON.stringify({ feedId: 'feed-001', rttMs: 'fast' }));
-    const file = join(dataDir, 'telemetry.jsonl');
+    const file = join(pipeline.dataDir, 'telemetry.jsonl');
     await writeFile(file, `${lines.join('\n')}\n`);
     const count = async (topic: string): Promise<number> =>
-      (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+      (await pipeline.admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
     const before = await count(TELEMETRY_TOPICS.samples);
-    const result = await runStadion(['ingest', 'telemetry', '--file', file, '--data-dir', dataDir]);
+    const result = await runStadion(['ingest', 'telemetry', '--file', file, '--data-dir', pipeline.dataDir]);
     expect(result.stdout + result.stderr).toMatch(/jsonl:2: not JSON/);
     expect(result.stdout + result.stderr).toMatch(/jsonl:4: does not match/);
     expect((await count(TELEMETRY_TOPICS.samples)) - before).toBe(lines.length - 2);

@@ -4,8 +4,6 @@
  * message, an unknown schema id and a frame with a non-finite position are dead-lettered with their
  * codes while the rest of their batch still lands.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchemaRegistry } from '../../../engine/clients/registry.ts';
 import { DEAD_LETTER_HEADERS } from '../../../engine/serde/dead-letter.ts';
@@ -15,36 +13,17 @@ import { simulateSprint } from '../../../processors/tracking/simulate/index.ts';
 import { TRACKING_TOPICS } from '../../../processors/tracking/topology.ts';
 import { trackingFrameSchema } from '../../../schemas/generated.ts';
 import { committedCount, startEngine, waitForCompletion } from '../../engine/runtime/engine-process.ts';
-import {
-  makeDataDir,
-  removeDataDir,
-  startStackProcess,
-  type StackProcess,
-} from '../../support/stack-process.ts';
+import { startPipelineStack, type PipelineStack } from '../../support/pipeline-stack.ts';
 import { waitFor } from '../../support/wait.ts';
 
-let dataDir: string;
-let stack: StackProcess;
-let kafka: Kafka;
-let admin: Admin;
-let clickhouse: ClickHouseClient;
+let pipeline: PipelineStack;
 let detections = 0;
 let frames = 0;
 
 beforeAll(async () => {
-  dataDir = await makeDataDir();
-  stack = await startStackProcess(dataDir, [
-    '--topic',
-    `${TRACKING_TOPICS.frames}:4`,
-    '--topic',
-    `${TRACKING_TOPICS.sessions}:1`,
-  ]);
-  kafka = new Kafka({ brokers: (stack.env['KAFKA_BROKERS'] ?? '').split(','), logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  clickhouse = createClient({ url: stack.env['CLICKHOUSE_URL'] ?? '' });
-  const registry = createSchemaRegistry({ url: stack.env['SCHEMA_REGISTRY_URL'] ?? '' });
-  const producer = kafka.producer();
+  pipeline = await startPipelineStack([`${TRACKING_TOPICS.frames}:4`, `${TRACKING_TOPICS.sessions}:1`]);
+  const registry = createSchemaRegistry({ url: pipeline.stack.env['SCHEMA_REGISTRY_URL'] ?? '' });
+  const producer = pipeline.kafka.producer();
   await producer.connect();
   const sims = [3, 4, 5].map((seed) =>
     simulateSprint({ seed, sessionId: `raw-${seed}`, startSignalMs: Date.UTC(2026, 7, 1, 19, seed) }),
@@ -83,8 +62,8 @@ beforeAll(async () => {
   detections = all.reduce((n, f) => n + f.athletes.length, 0);
   // A plain MergeTree (the engine's DDL is IF NOT EXISTS): duplicated frames stay, so count() shows
   // any row written twice.
-  await clickhouse.command({ query: 'CREATE DATABASE IF NOT EXISTS raw' });
-  await clickhouse.command({
+  await pipeline.clickhouse.command({ query: 'CREATE DATABASE IF NOT EXISTS raw' });
+  await pipeline.clickhouse.command({
     query: `CREATE TABLE raw.tracking_raw_positions (session_id String, athlete_id String, frame_number UInt64,
       event_time DateTime64(3), x_m Float64, y_m Float64, z_m Float64, confidence Float32)
       ENGINE = MergeTree ORDER BY (session_id, athlete_id, frame_number)
@@ -93,29 +72,28 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await admin.disconnect();
-  await clickhouse.close();
-  await stack.stop();
-  await removeDataDir(dataDir);
+  await pipeline.stop();
 });
 
 describe('tracking-raw: frames to tracking_raw_positions in bulk', () => {
   it('lands every detection once through a SIGKILL, and dead-letters the bad records', async () => {
-    const env = { ...stack.env, CLICKHOUSE_DATABASE: 'raw' };
+    const env = pipeline.env('raw');
     const args = ['--group', 'raw', '--flush-max-records', '500'];
     const first = startEngine(env, args, 'tracking-raw');
     await waitFor(
       async () =>
-        (await committedCount(admin, 'raw', TRACKING_TOPICS.frames)) >= frames * 0.4 ? true : undefined,
+        (await committedCount(pipeline.admin, 'raw', TRACKING_TOPICS.frames)) >= frames * 0.4
+          ? true
+          : undefined,
       { timeoutMs: 120_000, intervalMs: 20, what: '40% of the frames committed' },
     );
     await first.kill('SIGKILL');
     const second = startEngine(env, args, 'tracking-raw');
-    await waitForCompletion(admin, 'raw', 120_000, second, TRACKING_TOPICS.frames);
+    await waitForCompletion(pipeline.admin, 'raw', 120_000, second, TRACKING_TOPICS.frames);
     expect(await second.kill('SIGTERM')).toBe(0);
 
     const [counts] = await (
-      await clickhouse.query({
+      await pipeline.clickhouse.query({
         query: `SELECT count() AS rows, countIf(NOT isFinite(x_m)) AS nonFinite, uniqExact(session_id) AS sessions
           FROM raw.tracking_raw_positions`,
         format: 'JSONEachRow',
@@ -127,7 +105,7 @@ describe('tracking-raw: frames to tracking_raw_positions in bulk', () => {
 
     // Dead letters are at least once: a replay after the SIGKILL may send one again.
     const codes = new Set<string>();
-    const consumer = kafka.consumer({ groupId: 'raw-dead-letters' });
+    const consumer = pipeline.kafka.consumer({ groupId: 'raw-dead-letters' });
     await consumer.connect();
     await consumer.subscribe({ topic: 'tracking-raw.dead-letters', fromBeginning: true });
     await consumer.run({

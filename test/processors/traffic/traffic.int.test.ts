@@ -4,74 +4,45 @@
  * ground truth (LOS per segment-window, episodes, faults, the plan comparison view). Then the same
  * input processed by an engine killed with SIGKILL twice mid-stream gives exactly the same rows.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateTraffic, type TrafficSimulation } from '../../../processors/traffic/simulate/index.ts';
 import { TRAFFIC_TOPICS } from '../../../processors/traffic/topology.ts';
-import { committedCount, startEngine, waitForCompletion } from '../../engine/runtime/engine-process.ts';
+import { startEngine, waitForCompletion } from '../../engine/runtime/engine-process.ts';
 import {
-  makeDataDir,
-  removeDataDir,
-  runStadion,
-  startStackProcess,
-  type StackProcess,
-} from '../../support/stack-process.ts';
-import { waitFor } from '../../support/wait.ts';
+  crashAndFinish,
+  readTables,
+  startPipelineStack,
+  type PipelineStack,
+} from '../../support/pipeline-stack.ts';
+import { runStadion } from '../../support/stack-process.ts';
 
 const SEED = 5;
 const SIM = { venues: 2, corridors: 3, segments: 6, hours: 6, sessions: 1 };
 
-let dataDir: string;
-let stack: StackProcess;
-let admin: Admin;
-let clickhouse: ClickHouseClient;
+let pipeline: PipelineStack;
 let sim: TrafficSimulation;
 let readings = 0;
 
 async function query<T>(sql: string): Promise<T[]> {
-  return (await clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+  return (await pipeline.clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<T>();
 }
 
-async function allRows(database: string): Promise<Record<string, string[]>> {
-  const read = async (sql: string): Promise<string[]> =>
-    (await (await clickhouse.query({ query: sql, format: 'JSONCompactEachRow' })).json<unknown[]>()).map(
-      (r) => JSON.stringify(r),
-    );
-  return {
-    windows: await read(
-      `SELECT * FROM ${database}.traffic_segment_windows ORDER BY scenario_id, window_s, segment_id, window_start`,
-    ),
-    episodes: await read(
-      `SELECT * FROM ${database}.traffic_congestion_episodes ORDER BY scenario_id, segment_id, start_time`,
-    ),
-    faults: await read(
-      `SELECT * FROM ${database}.traffic_sensor_faults FINAL ORDER BY scenario_id, sensor_id, fault_kind, start_time, end_time`,
-    ),
-  };
-}
+const TABLES = {
+  windows:
+    'SELECT * FROM {db}.traffic_segment_windows ORDER BY scenario_id, window_s, segment_id, window_start',
+  episodes: 'SELECT * FROM {db}.traffic_congestion_episodes ORDER BY scenario_id, segment_id, start_time',
+  faults:
+    'SELECT * FROM {db}.traffic_sensor_faults FINAL ORDER BY scenario_id, sensor_id, fault_kind, start_time, end_time',
+} as const;
 
-const env = (database: string) => ({ ...stack.env, CLICKHOUSE_DATABASE: database });
+const allRows = (database: string): Promise<Record<keyof typeof TABLES, string[]>> =>
+  readTables(pipeline.clickhouse, database, TABLES);
 
 beforeAll(async () => {
-  dataDir = await makeDataDir();
-  stack = await startStackProcess(dataDir, [
-    '--topic',
-    `${TRAFFIC_TOPICS.readings}:4`,
-    '--topic',
-    `${TRAFFIC_TOPICS.segments}:1`,
-    '--topic',
-    `${TRAFFIC_TOPICS.scenarios}:1`,
-  ]);
-  const kafka = new Kafka({
-    brokers: (stack.env['KAFKA_BROKERS'] ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  admin = kafka.admin();
-  await admin.connect();
-  clickhouse = createClient({ url: stack.env['CLICKHOUSE_URL'] ?? '' });
-  for (const db of ['uninterrupted', 'crashed'])
-    await clickhouse.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  pipeline = await startPipelineStack(
+    [`${TRAFFIC_TOPICS.readings}:4`, `${TRAFFIC_TOPICS.segments}:1`, `${TRAFFIC_TOPICS.scenarios}:1`],
+    ['uninterrupted', 'crashed'],
+  );
   const produced = await runStadion([
     'simulate',
     'traffic',
@@ -88,10 +59,13 @@ beforeAll(async () => {
     '--seed',
     String(SEED),
     '--data-dir',
-    dataDir,
+    pipeline.dataDir,
   ]);
   expect(produced.code, produced.stderr).toBe(0);
-  readings = (await admin.fetchTopicOffsets(TRAFFIC_TOPICS.readings)).reduce((n, p) => n + Number(p.high), 0);
+  readings = (await pipeline.admin.fetchTopicOffsets(TRAFFIC_TOPICS.readings)).reduce(
+    (n, p) => n + Number(p.high),
+    0,
+  );
   sim = simulateTraffic({
     seed: SEED,
     venues: SIM.venues,
@@ -103,16 +77,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await admin.disconnect();
-  await clickhouse.close();
-  await stack.stop();
-  await removeDataDir(dataDir);
+  await pipeline.stop();
 });
 
 describe('the traffic pipeline on the local stack', () => {
   it('writes segment windows, episodes, faults and a plan comparison that agree with the ground truth', async () => {
-    const engine = startEngine(env('uninterrupted'), ['--group', 'uninterrupted'], 'traffic');
-    await waitForCompletion(admin, 'uninterrupted', 120_000, engine, TRAFFIC_TOPICS.readings);
+    const engine = startEngine(pipeline.env('uninterrupted'), ['--group', 'uninterrupted'], 'traffic');
+    await waitForCompletion(pipeline.admin, 'uninterrupted', 120_000, engine, TRAFFIC_TOPICS.readings);
     expect(await engine.kill('SIGTERM')).toBe(0);
     expect(readings).toBeGreaterThan(sim.segments.length * SIM.hours * 120 * 2 * 0.99);
 
@@ -205,24 +176,12 @@ describe('the traffic pipeline on the local stack', () => {
   }, 240_000);
 
   it('changes no row when the engine is killed twice mid-stream and restarted', async () => {
-    for (const fraction of [0.3, 0.65]) {
-      const engine = startEngine(env('crashed'), ['--group', 'crashed'], 'traffic');
-      await waitFor(
-        async () =>
-          (await committedCount(admin, 'crashed', TRAFFIC_TOPICS.readings)) >= readings * fraction
-            ? true
-            : undefined,
-        {
-          timeoutMs: 120_000,
-          intervalMs: 20,
-          what: `${Math.round(fraction * 100)}% of the readings committed`,
-        },
-      );
-      await engine.kill('SIGKILL');
-    }
-    const last = startEngine(env('crashed'), ['--group', 'crashed'], 'traffic');
-    await waitForCompletion(admin, 'crashed', 120_000, last, TRAFFIC_TOPICS.readings);
-    await last.kill('SIGTERM');
+    await crashAndFinish(pipeline, {
+      topology: 'traffic',
+      topic: TRAFFIC_TOPICS.readings,
+      total: readings,
+      what: 'readings',
+    });
     expect(await allRows('crashed')).toEqual(await allRows('uninterrupted'));
   }, 300_000);
 });
