@@ -185,7 +185,7 @@ export class Task {
       case 'window': {
         const operator = this.#windows.get(node.id);
         if (operator === undefined) throw new StadionError('INTERNAL', `no window operator for ${node.id}`);
-        const accepted = operator.add(record, this.#watermarkMs, (result) => {
+        const accepted = operator.add(record, (result) => {
           this.#forward(node.children, result);
         });
         if (!accepted) {

@@ -54,6 +54,13 @@ export class WindowOperator {
   /** Whether this operator slices its windows into panes. */
   readonly #sliced: boolean;
   #nextCloseMs = Number.POSITIVE_INFINITY;
+  /**
+   * The watermark of the last `closeUpTo`: every window closing at or before it was emitted. Lateness
+   * is judged against it, not against the task's watermark, which is already ahead while an upstream
+   * window emits its results into this one (a minute window fed by 10 s windows must still take the
+   * last 10 s window, which the same watermark step closed).
+   */
+  #closedUpToMs = Number.NEGATIVE_INFINITY;
 
   constructor(node: WindowNode, store: KeyedStore) {
     this.#node = node;
@@ -64,7 +71,8 @@ export class WindowOperator {
   }
 
   /** Adds the record to its windows. Returns false when every window it belongs to is closed (late). */
-  add(record: StreamRecord<unknown>, watermarkMs: number, emitUpdate: EmitResult): boolean {
+  add(record: StreamRecord<unknown>, emitUpdate: EmitResult): boolean {
+    const watermarkMs = this.#closedUpToMs;
     if (this.#node.windows.kind === 'session') return this.#addToSession(record, watermarkMs, emitUpdate);
     return this.#sliced
       ? this.#addToPane(record, watermarkMs)
@@ -73,6 +81,7 @@ export class WindowOperator {
 
   /** Emits (in final mode) and forgets every window whose close time the watermark reached. */
   closeUpTo(watermarkMs: number, emit: EmitResult): void {
+    this.#closedUpToMs = Math.max(this.#closedUpToMs, watermarkMs);
     if (watermarkMs < this.#nextCloseMs) return;
     const due: Array<[string | undefined, WindowState]> = [];
     let next = Number.POSITIVE_INFINITY;
@@ -94,6 +103,7 @@ export class WindowOperator {
    * commit: a key's panes restart with the first window still open.
    */
   restoreWatermark(watermarkMs: number): void {
+    this.#closedUpToMs = Math.max(this.#closedUpToMs, watermarkMs);
     const windows = this.#node.windows;
     if (!this.#sliced || windows.kind === 'session') return;
     const firstOpenEndMs = this.#firstOpenEndMs(watermarkMs);

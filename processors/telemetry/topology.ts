@@ -47,13 +47,6 @@ export const MINUTE_WINDOW_ADVANCE_MS = 10_000;
 export const DEFAULT_SAMPLE_OUT_OF_ORDERNESS_MS = 500;
 /** Grace of the windows after the watermark passed their end. @default 250 */
 export const DEFAULT_WINDOW_GRACE_MS = 250;
-/**
- * Extra grace of the minute windows: they are fed by the 10 s windows, which are emitted once the
- * watermark passed their end plus their grace, so a minute window must stay open a little longer to take
- * its last 10 s window. A watermark that jumps further than this at once (an idle partition catching up)
- * leaves such minute windows without their last 10 s (counted as late records).
- */
-export const MINUTE_WINDOW_EXTRA_GRACE_MS = 5_000;
 
 export interface TelemetryTopologyOptions {
   /** SLA thresholds; unset ones take DEFAULT_SLA_THRESHOLDS. */
@@ -163,11 +156,7 @@ export function createTelemetryTopology(options: TelemetryTopologyOptions = {}):
 
     windows
       .map((w) => ({ acc: w.value.acc }))
-      .window(
-        TimeWindows.ofSizeAndGrace(MINUTE_WINDOW_MS, graceMs + MINUTE_WINDOW_EXTRA_GRACE_MS).advanceBy(
-          MINUTE_WINDOW_ADVANCE_MS,
-        ),
-      )
+      .window(TimeWindows.ofSizeAndGrace(MINUTE_WINDOW_MS, graceMs).advanceBy(MINUTE_WINDOW_ADVANCE_MS))
       .aggregate('telemetry-windows-1m', minuteWindowAggregator())
       .final()
       .to(clickhouseSink({ table: 'telemetry_windows_1m', toRow: (w) => windowColumns(w) }));

@@ -51,8 +51,3 @@ export function losIndex(los: Los): number {
 export function losAt(index: number): Los {
   return LOS_LEVELS[Math.min(5, Math.max(0, Math.round(index)))] ?? 'F';
 }
-
-/** True when `value` is one of A-F. */
-export function isLos(value: unknown): value is Los {
-  return typeof value === 'string' && (LOS_LEVELS as readonly string[]).includes(value);
-}
