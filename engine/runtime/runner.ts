@@ -624,14 +624,27 @@ export class TopologyRunner {
       });
     }
     // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
-    return whenReady(this.#decoder(source.name).decode(message.value), (decoded) => {
-      this.#markRead(state, message, offset);
-      this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
-      // A stream also loaded in bulk keeps the records it accepted.
-      if (!decoded.ok || source.bulk === undefined) return undefined;
-      return this.#withWriter(source, message, (writer) => {
-        this.#keepBulk(state, message, offset, writer);
-      });
+    const decoded = this.#decoder(source.name).decode(message.value);
+    // No closure on the hot path: the decoder answers synchronously once the writer schema is known.
+    if (decoded instanceof Promise)
+      return decoded.then((ready) => this.#afterDecode(source, state, message, offset, receivedAtMs, ready));
+    return this.#afterDecode(source, state, message, offset, receivedAtMs, decoded);
+  }
+
+  #afterDecode(
+    source: SourceNode,
+    state: PartitionState,
+    message: KafkaMessage,
+    offset: number,
+    receivedAtMs: number,
+    decoded: DecodeResult<unknown>,
+  ): Promise<void> | undefined {
+    this.#markRead(state, message, offset);
+    this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
+    // A stream also loaded in bulk keeps the records it accepted.
+    if (!decoded.ok || source.bulk === undefined) return undefined;
+    return this.#withWriter(source, message, (writer) => {
+      this.#keepBulk(state, message, offset, writer);
     });
   }
 
