@@ -20,3 +20,4 @@ export {
   type SketchOptions,
   type SketchState,
 } from './sketch.ts';
+export { sparseSketch, type SparseSketch, type SparseSketchSpec } from './sparse-sketch.ts';

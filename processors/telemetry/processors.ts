@@ -42,7 +42,10 @@ export function slaProcessor(
         verdict: verdictOf(w.value, thresholds),
         inAlert: next.open !== null,
       });
-      return next;
+      // A pair without an open alert keeps no state: healthy pairs (nearly all) then write nothing to
+      // the changelog, instead of one entry per pair and window. The guard against repeated windows
+      // (lastWindowEndMs) thus holds while an alert is open, where a repeat could change an alert.
+      return next.open === null ? undefined : next;
     },
   };
 }

@@ -4,18 +4,12 @@
  * RTT and latency sketches included, are mergeable, so a minute is the merge of its six 10 s windows and
  * never re-reads a sample).
  *
- * RTT and latency percentiles come from the engine's relative-error sketch (engine/aggregate/sketch.ts):
- * every reported percentile is within `PERCENTILE_RELATIVE_ACCURACY` of the exact lower (nearest-rank)
- * percentile of the window's samples.
+ * RTT and latency percentiles come from the engine's relative-error sketch, in its sparse form for windows
+ * of few values (engine/aggregate/sparse-sketch.ts): every reported percentile is within
+ * `PERCENTILE_RELATIVE_ACCURACY` of the exact lower (nearest-rank) percentile of the window's samples.
  */
 import type { Aggregator } from '../../engine/aggregate/aggregator.ts';
-import {
-  createSketch,
-  sketchAdd,
-  sketchMerge,
-  sketchQuantile,
-  type SketchState,
-} from '../../engine/aggregate/sketch.ts';
+import { sparseSketch, type SparseSketch } from '../../engine/aggregate/sparse-sketch.ts';
 import type { FeedTelemetrySample } from '../../schemas/generated.ts';
 import {
   BREACH_REASONS,
@@ -28,33 +22,36 @@ import {
 
 /** Relative accuracy of the RTT and latency percentiles. @default 0.01 */
 export const PERCENTILE_RELATIVE_ACCURACY = 0.01;
-/** Sketch buckets per sign: 1024 buckets at 1 % span a factor of about 8e8, far beyond any RTT range. */
-export const PERCENTILE_SKETCH_BUCKETS = 1024;
 
-/** What a window keeps (plain JSON, changelogged). */
-export interface TelemetryAcc {
-  readonly feedId: string;
-  readonly broadcasterId: string;
-  readonly popId: string;
-  readonly samples: number;
-  readonly packetsSent: number;
-  readonly packetsReceived: number;
-  readonly packetsLost: number;
-  readonly packetsRetransmitted: number;
-  readonly packetsDropped: number;
-  readonly bitrateMinKbps: number | null;
-  readonly bitrateSumKbps: number;
-  readonly bandwidthMinMbps: number | null;
-  readonly framesDropped: number;
-  readonly ccErrors: number;
-  readonly tsPriority1Errors: number;
-  readonly tsPriority2Errors: number;
-  readonly breachingSamples: number;
-  /** Breaching samples per reason, in BREACH_REASONS order. */
-  readonly reasonCounts: readonly number[];
-  readonly rtt: SketchState;
-  readonly latency: SketchState;
-}
+const sketch = sparseSketch(PERCENTILE_RELATIVE_ACCURACY);
+
+/**
+ * What a window keeps: a flat array (plain JSON, written to the changelog at every flush in which the
+ * window changed, so it is kept small: no field names, one integer per RTT and latency value). The
+ * positions are named by the type; `reasonCounts` is in BREACH_REASONS order.
+ */
+export type TelemetryAcc = readonly [
+  feedId: string,
+  broadcasterId: string,
+  popId: string,
+  samples: number,
+  packetsSent: number,
+  packetsReceived: number,
+  packetsLost: number,
+  packetsRetransmitted: number,
+  packetsDropped: number,
+  bitrateMinKbps: number | null,
+  bitrateSumKbps: number,
+  bandwidthMinMbps: number | null,
+  framesDropped: number,
+  ccErrors: number,
+  tsPriority1Errors: number,
+  tsPriority2Errors: number,
+  breachingSamples: number,
+  reasonCounts: readonly number[],
+  rtt: SparseSketch,
+  latency: SparseSketch,
+];
 
 export interface Percentiles {
   readonly p50: number | null;
@@ -104,33 +101,33 @@ export interface TelemetryWindow extends TelemetryWindowSummary {
 const minOf = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);
 
+const NO_REASONS: readonly number[] = Object.freeze(BREACH_REASONS.map(() => 0));
+
+const EMPTY_ACC: TelemetryAcc = Object.freeze([
+  '',
+  '',
+  '',
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  null,
+  0,
+  null,
+  0,
+  0,
+  0,
+  0,
+  0,
+  NO_REASONS,
+  sketch.empty,
+  sketch.empty,
+] as const);
+
 export function emptyTelemetryAcc(): TelemetryAcc {
-  const sketch = createSketch({
-    relativeAccuracy: PERCENTILE_RELATIVE_ACCURACY,
-    maxBuckets: PERCENTILE_SKETCH_BUCKETS,
-  });
-  return {
-    feedId: '',
-    broadcasterId: '',
-    popId: '',
-    samples: 0,
-    packetsSent: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
-    packetsRetransmitted: 0,
-    packetsDropped: 0,
-    bitrateMinKbps: null,
-    bitrateSumKbps: 0,
-    bandwidthMinMbps: null,
-    framesDropped: 0,
-    ccErrors: 0,
-    tsPriority1Errors: 0,
-    tsPriority2Errors: 0,
-    breachingSamples: 0,
-    reasonCounts: BREACH_REASONS.map(() => 0),
-    rtt: sketch,
-    latency: sketch,
-  };
+  return EMPTY_ACC;
 }
 
 export function addSample(
@@ -139,97 +136,98 @@ export function addSample(
   thresholds: SlaThresholds,
 ): TelemetryAcc {
   const mask = sampleBreachMask(s, thresholds);
-  return {
-    feedId: s.feedId,
-    broadcasterId: s.broadcasterId,
-    popId: s.popId,
-    samples: acc.samples + 1,
-    packetsSent: acc.packetsSent + s.packetsSent,
-    packetsReceived: acc.packetsReceived + s.packetsReceived,
-    packetsLost: acc.packetsLost + s.packetsLost,
-    packetsRetransmitted: acc.packetsRetransmitted + s.packetsRetransmitted,
-    packetsDropped: acc.packetsDropped + s.packetsDropped,
-    bitrateMinKbps: minOf(acc.bitrateMinKbps, s.videoBitrateKbps),
-    bitrateSumKbps: acc.bitrateSumKbps + s.videoBitrateKbps,
-    bandwidthMinMbps: minOf(acc.bandwidthMinMbps, s.bandwidthEstimateMbps),
-    framesDropped: acc.framesDropped + s.framesDropped,
-    ccErrors: acc.ccErrors + s.ccErrors,
-    tsPriority1Errors: acc.tsPriority1Errors + tsPriority1Errors(s),
-    tsPriority2Errors: acc.tsPriority2Errors + s.pcrPtsErrors,
-    breachingSamples: acc.breachingSamples + (mask === 0 ? 0 : 1),
-    reasonCounts: mask === 0 ? acc.reasonCounts : acc.reasonCounts.map((n, bit) => n + ((mask >> bit) & 1)),
-    rtt: sketchAdd(acc.rtt, s.rttMs),
-    latency: sketchAdd(acc.latency, s.latencyMs),
-  };
+  return [
+    s.feedId,
+    s.broadcasterId,
+    s.popId,
+    acc[3] + 1,
+    acc[4] + s.packetsSent,
+    acc[5] + s.packetsReceived,
+    acc[6] + s.packetsLost,
+    acc[7] + s.packetsRetransmitted,
+    acc[8] + s.packetsDropped,
+    minOf(acc[9], s.videoBitrateKbps),
+    acc[10] + s.videoBitrateKbps,
+    minOf(acc[11], s.bandwidthEstimateMbps),
+    acc[12] + s.framesDropped,
+    acc[13] + s.ccErrors,
+    acc[14] + tsPriority1Errors(s),
+    acc[15] + s.pcrPtsErrors,
+    acc[16] + (mask === 0 ? 0 : 1),
+    mask === 0 ? acc[17] : acc[17].map((n, bit) => n + ((mask >> bit) & 1)),
+    sketch.add(acc[18], s.rttMs),
+    sketch.add(acc[19], s.latencyMs),
+  ];
 }
 
 export function mergeTelemetryAcc(a: TelemetryAcc, b: TelemetryAcc): TelemetryAcc {
-  if (b.samples === 0) return a;
-  if (a.samples === 0) return b;
-  return {
-    feedId: b.feedId,
-    broadcasterId: b.broadcasterId,
-    popId: b.popId,
-    samples: a.samples + b.samples,
-    packetsSent: a.packetsSent + b.packetsSent,
-    packetsReceived: a.packetsReceived + b.packetsReceived,
-    packetsLost: a.packetsLost + b.packetsLost,
-    packetsRetransmitted: a.packetsRetransmitted + b.packetsRetransmitted,
-    packetsDropped: a.packetsDropped + b.packetsDropped,
-    bitrateMinKbps: minOf(a.bitrateMinKbps, b.bitrateMinKbps),
-    bitrateSumKbps: a.bitrateSumKbps + b.bitrateSumKbps,
-    bandwidthMinMbps: minOf(a.bandwidthMinMbps, b.bandwidthMinMbps),
-    framesDropped: a.framesDropped + b.framesDropped,
-    ccErrors: a.ccErrors + b.ccErrors,
-    tsPriority1Errors: a.tsPriority1Errors + b.tsPriority1Errors,
-    tsPriority2Errors: a.tsPriority2Errors + b.tsPriority2Errors,
-    breachingSamples: a.breachingSamples + b.breachingSamples,
-    reasonCounts: a.reasonCounts.map((n, bit) => n + (b.reasonCounts[bit] ?? 0)),
-    rtt: sketchMerge(a.rtt, b.rtt),
-    latency: sketchMerge(a.latency, b.latency),
-  };
+  if (b[3] === 0) return a;
+  if (a[3] === 0) return b;
+  return [
+    b[0],
+    b[1],
+    b[2],
+    a[3] + b[3],
+    a[4] + b[4],
+    a[5] + b[5],
+    a[6] + b[6],
+    a[7] + b[7],
+    a[8] + b[8],
+    minOf(a[9], b[9]),
+    a[10] + b[10],
+    minOf(a[11], b[11]),
+    a[12] + b[12],
+    a[13] + b[13],
+    a[14] + b[14],
+    a[15] + b[15],
+    a[16] + b[16],
+    a[17].map((n, bit) => n + (b[17][bit] ?? 0)),
+    sketch.merge(a[18], b[18]),
+    sketch.merge(a[19], b[19]),
+  ];
 }
 
-function percentiles(sketch: SketchState): Percentiles {
+function percentiles(s: SparseSketch): Percentiles {
   return {
-    p50: sketchQuantile(sketch, 0.5),
-    p95: sketchQuantile(sketch, 0.95),
-    p99: sketchQuantile(sketch, 0.99),
-    max: sketch.max,
+    p50: sketch.quantile(s, 0.5),
+    p95: sketch.quantile(s, 0.95),
+    p99: sketch.quantile(s, 0.99),
+    max: s[2],
   };
 }
 
 export function summarize(acc: TelemetryAcc): TelemetryWindowSummary {
-  const sent = acc.packetsSent;
+  const [feedId, broadcasterId, popId, samples, sent, received, lost, retransmitted, dropped] = acc;
+  const breachingSamples = acc[16];
   const ratio = (n: number): number => (sent === 0 ? 0 : n / sent);
-  const reasonMask = acc.reasonCounts.reduce(
-    (mask, n, bit) => (acc.breachingSamples > 0 && n * 2 >= acc.breachingSamples ? mask | (1 << bit) : mask),
+  const reasonMask = acc[17].reduce(
+    (mask, n, bit) => (breachingSamples > 0 && n * 2 >= breachingSamples ? mask | (1 << bit) : mask),
     0,
   );
   return {
-    feedId: acc.feedId,
-    broadcasterId: acc.broadcasterId,
-    popId: acc.popId,
-    samples: acc.samples,
-    packetsSent: acc.packetsSent,
-    packetsReceived: acc.packetsReceived,
-    packetsLost: acc.packetsLost,
-    packetsRetransmitted: acc.packetsRetransmitted,
-    packetsDropped: acc.packetsDropped,
-    lossRatio: ratio(acc.packetsLost),
-    retransmissionRatio: ratio(acc.packetsRetransmitted),
-    dropRatio: ratio(acc.packetsDropped),
-    rttMs: percentiles(acc.rtt),
-    latencyMs: percentiles(acc.latency),
-    bitrateMinKbps: acc.bitrateMinKbps,
-    bitrateMeanKbps: acc.samples === 0 ? null : acc.bitrateSumKbps / acc.samples,
-    bandwidthMinMbps: acc.bandwidthMinMbps,
-    framesDropped: acc.framesDropped,
-    ccErrors: acc.ccErrors,
-    tsPriority1Errors: acc.tsPriority1Errors,
-    tsPriority2Errors: acc.tsPriority2Errors,
-    breachingSamples: acc.breachingSamples,
-    breachingFraction: acc.samples === 0 ? 0 : acc.breachingSamples / acc.samples,
+    feedId,
+    broadcasterId,
+    popId,
+    samples,
+    packetsSent: sent,
+    packetsReceived: received,
+    packetsLost: lost,
+    packetsRetransmitted: retransmitted,
+    packetsDropped: dropped,
+    lossRatio: ratio(lost),
+    retransmissionRatio: ratio(retransmitted),
+    dropRatio: ratio(dropped),
+    rttMs: percentiles(acc[18]),
+    latencyMs: percentiles(acc[19]),
+    bitrateMinKbps: acc[9],
+    bitrateMeanKbps: samples === 0 ? null : acc[10] / samples,
+    bandwidthMinMbps: acc[11],
+    framesDropped: acc[12],
+    ccErrors: acc[13],
+    tsPriority1Errors: acc[14],
+    tsPriority2Errors: acc[15],
+    breachingSamples,
+    breachingFraction: samples === 0 ? 0 : breachingSamples / samples,
     reasons: reasonsOf(reasonMask),
   };
 }

@@ -23,15 +23,21 @@ export const incidentLike = (i: Incident): IncidentLike => ({
 /**
  * Pipes every sample in arrival order, then moves the watermark on second by second to 2 minutes past the
  * end (as later traffic would), so every window and cluster closes. `restartAt` lists fractions of the
- * samples after which the driver restarts from its changelogs, as after a crash.
+ * samples after which the driver restarts from its changelogs, as after a crash; with `commitEvery`, the
+ * driver commits (writes its changelogs) after every so many samples.
  */
-export function runOnDriver(sim: TelemetrySimulation, restartAt: readonly number[] = []): DriverRun {
+export function runOnDriver(
+  sim: TelemetrySimulation,
+  restartAt: readonly number[] = [],
+  commitEvery = Number.POSITIVE_INFINITY,
+): DriverRun {
   const driver = new TestDriver(createTelemetryTopology());
   const samples = [...sim.samples()].flat();
   const restarts = new Set(restartAt.map((f) => Math.floor(samples.length * f)));
   samples.forEach((s, index) => {
     if (restarts.has(index)) driver.restart();
     driver.pipe('samples', s, { key: `${s.feedId}/${s.broadcasterId}` });
+    if ((index + 1) % commitEvery === 0) driver.commit();
   });
   const endMs = sim.options.startMs + sim.options.durationS * 1000;
   for (let t = endMs; t <= endMs + 120_000; t += 1000) driver.advanceWatermark('samples', t);

@@ -13,7 +13,7 @@ const t = DEFAULT_SLA_THRESHOLDS;
 
 /** A window of 10 samples of which `breaching` breach, starting at `index` x 10 s. */
 function window(index: number, breaching: number, samples = 10): SlaWindow {
-  const base = summarize({ ...emptyTelemetryAcc(), feedId: 'f', broadcasterId: 'b', popId: 'p' });
+  const base = { ...summarize(emptyTelemetryAcc()), feedId: 'f', broadcasterId: 'b', popId: 'p' };
   return {
     windowStartMs: index * 10_000,
     windowEndMs: (index + 1) * 10_000,

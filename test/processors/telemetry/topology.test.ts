@@ -35,6 +35,18 @@ describe('telemetry topology on the ground truth', () => {
     expect(run.driver.deadLetters()).toEqual([]);
   });
 
+  it('keeps SLA state only for pairs with an open alert (healthy pairs write no changelog entry)', () => {
+    // Committed every 2,000 samples, so that open alerts are in the changelog.
+    const { driver, alerts } = runOnDriver(sim, [], 2_000);
+    const alerted = new Set(alerts.map((a) => `${a.feedId}/${a.broadcasterId}`));
+    // Changelog keys: `<task>/<JSON of the record key>`.
+    const pairs = driver
+      .changelog('telemetry-sla')
+      .map((e) => String(JSON.parse(e.key.slice(e.key.indexOf('"')))));
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(pairs.filter((pair) => !alerted.has(pair))).toEqual([]);
+  });
+
   it('reports RTT and latency percentiles within the sketch error of the exact ones', () => {
     const byWindow = new Map<string, { rtt: number[]; latency: number[] }>();
     for (const s of run.samples) {
