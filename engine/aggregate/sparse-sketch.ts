@@ -32,12 +32,12 @@ export interface SparseSketchSpec {
   readonly relativeAccuracy: number;
   /** The sketch of no values. */
   readonly empty: SparseSketch;
-  add(sketch: SparseSketch, value: number): SparseSketch;
-  merge(a: SparseSketch, b: SparseSketch): SparseSketch;
+  readonly add: (sketch: SparseSketch, value: number) => SparseSketch;
+  readonly merge: (a: SparseSketch, b: SparseSketch) => SparseSketch;
   /** Values kept (non-finite ones skipped). */
-  count(sketch: SparseSketch): number;
+  readonly count: (sketch: SparseSketch) => number;
   /** The q-quantile (`0 <= q <= 1`) within the relative accuracy, or null when empty. */
-  quantile(sketch: SparseSketch, q: number): number | null;
+  readonly quantile: (sketch: SparseSketch, q: number) => number | null;
 }
 
 const EMPTY: SparseSketch = Object.freeze([0, null, null, Object.freeze([]), Object.freeze([])] as const);
