@@ -181,7 +181,10 @@ CREATE TABLE IF NOT EXISTS telemetry_rollup_1h (
   rtt_max_ms AggregateFunction(max, Float64) COMMENT 'Highest RTT: maxMerge'
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
-ORDER BY (feed_id, broadcaster_id, pop_id, hour);
+ORDER BY (feed_id, broadcaster_id, pop_id, hour)
+-- Replayed inserts into telemetry_windows_10s reach the view again: deduplicated here by their token
+-- (deduplicate_blocks_in_dependent_materialized_views, set on every insert).
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS telemetry_rollup_1h_mv TO telemetry_rollup_1h AS
 SELECT

@@ -100,6 +100,8 @@ export class ClickHouseWriter {
             clickhouse_settings: {
               insert_deduplicate: 1,
               insert_deduplication_token: insert.deduplicationToken,
+              // Materialized views fed by the table get the block once too (their targets deduplicate).
+              deduplicate_blocks_in_dependent_materialized_views: 1,
               date_time_input_format: 'best_effort',
             },
           })
@@ -154,6 +156,8 @@ export class ClickHouseWriter {
           clickhouse_settings: {
             insert_deduplicate: 1,
             insert_deduplication_token: insert.deduplicationToken,
+            // Materialized views fed by the table get the block once too (their targets deduplicate).
+            deduplicate_blocks_in_dependent_materialized_views: 1,
             max_insert_block_size: String(BULK_MAX_INSERT_BLOCK_ROWS),
             min_insert_block_size_rows: '0',
             min_insert_block_size_bytes: '0',
