@@ -106,19 +106,24 @@ export class DataLossMonitor {
 
   constructor(options: DataLossMonitorOptions) {
     this.#logger = options.logger;
-    const registers = options.registry === undefined ? [] : [options.registry];
-    this.#lostRecords = new Counter({
-      name: 'stadion_consumer_lost_records_total',
-      help: 'Records a consumer skipped because its offset was no longer in the log (data loss)',
-      labelNames: ['topic', 'partition'],
-      registers,
-    });
-    this.#resets = new Counter({
-      name: 'stadion_consumer_offset_resets_total',
-      help: 'OFFSET_OUT_OF_RANGE resets seen by consumers',
-      labelNames: ['topic', 'partition'],
-      registers,
-    });
+    const registry = options.registry;
+    // Several topologies in one process (`stadion run A B`) share the registry and so these counters.
+    const counter = (name: string, help: string): Counter<'topic' | 'partition'> =>
+      (registry?.getSingleMetric(name) as Counter<'topic' | 'partition'> | undefined) ??
+      new Counter({
+        name,
+        help,
+        labelNames: ['topic', 'partition'],
+        registers: registry === undefined ? [] : [registry],
+      });
+    this.#lostRecords = counter(
+      'stadion_consumer_lost_records_total',
+      'Records a consumer skipped because its offset was no longer in the log (data loss)',
+    );
+    this.#resets = counter(
+      'stadion_consumer_offset_resets_total',
+      'OFFSET_OUT_OF_RANGE resets seen by consumers',
+    );
   }
 
   /** Everything reported so far, oldest first. */

@@ -69,6 +69,20 @@ describe('DataLossMonitor', () => {
     expect(metric).toContain('stadion_consumer_lost_records_total{topic="t",partition="0"} 900');
   });
 
+  it('shares its counters with the other monitors of a registry (several topologies in one process)', async () => {
+    const { monitor, registry } = monitorWithLog();
+    const other = new DataLossMonitor({ logger: createJsonLogger({ write: () => undefined }), registry });
+    monitor.batchFetched('a', 0, 0, 9);
+    monitor.offsetReset({ topic: 'a', partition: 0, groupId: 'g1' });
+    monitor.batchFetched('a', 0, 20, 29);
+    other.batchFetched('b', 0, 0, 9);
+    other.offsetReset({ topic: 'b', partition: 0, groupId: 'g2' });
+    other.batchFetched('b', 0, 15, 19);
+    const metric = await registry.getSingleMetricAsString('stadion_consumer_lost_records_total');
+    expect(metric).toContain('{topic="a",partition="0"} 10');
+    expect(metric).toContain('{topic="b",partition="0"} 5');
+  });
+
   it('does not report ordinary consecutive batches or other partitions', () => {
     const { monitor } = monitorWithLog();
     monitor.batchFetched('t', 0, 0, 9);
