@@ -27,6 +27,8 @@ ${Object.entries(TOPOLOGIES)
 
 Options:
   --group ID              consumer group (default stadion-<topology>; with one topology only)
+  --group-prefix P        consumer groups P-<topology> for every topology, and for the upstream
+                          topologies whose commits give a stream its watermark (telemetry-incidents)
   --bad-records POLICY    dead-letter (default) | skip | fail   (codes: ${DEAD_LETTER_CODES.join(', ')})
   --flush-interval-ms N   longest time outputs wait for a flush (default 1000)
   --flush-max-records N   outputs (or bulk records) that trigger a flush (default 100000)
@@ -44,6 +46,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     options: {
       ...COMMON_OPTIONS,
       group: { type: 'string' },
+      'group-prefix': { type: 'string' },
       'bad-records': { type: 'string' },
       'flush-interval-ms': { type: 'string' },
       'flush-max-records': { type: 'string' },
@@ -68,6 +71,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     throw new StadionError(
       'USAGE',
       `run: --group names the group of one topology; run ${positionals.join(', ')} without it (each gets stadion-<topology>) or one per process`,
+    );
+  if (values.group !== undefined && values['group-prefix'] !== undefined)
+    throw new StadionError('USAGE', 'run: give --group or --group-prefix, not both');
+  const prefix = values['group-prefix'];
+  if (prefix !== undefined && !/^[A-Za-z0-9._-]+$/.test(prefix))
+    throw new StadionError(
+      'USAGE',
+      `run: --group-prefix takes letters, digits, ".", "_" and "-", got "${prefix}"`,
     );
   const entries = positionals.map((name) => {
     const entry = TOPOLOGIES[name];
@@ -123,6 +134,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         ),
         sessionTimeoutMs: parsePositiveInt(values['session-timeout-ms'], '--session-timeout-ms', 10_000),
         ...(values.group === undefined ? {} : { groupId: values.group }),
+        ...(prefix === undefined ? {} : { groupIdOf: (topology: string) => `${prefix}-${topology}` }),
       }),
   );
   for (const runner of runners) await runner.start();

@@ -6,10 +6,12 @@
 import type { Task } from './task.ts';
 
 export function idleAdvances(
-  tasks: readonly Task[],
+  allTasks: readonly Task[],
   lastActivityMs: ReadonlyMap<string, number>,
   nowMs: number,
 ): Array<{ task: Task; watermarkMs: number }> {
+  // Watermarks taken from upstream commits neither hold others back nor are moved by idleness.
+  const tasks = allTasks.filter((task) => task.source.watermarkFrom === undefined);
   const isIdle = (task: Task): boolean =>
     nowMs - (lastActivityMs.get(task.id) ?? Number.NEGATIVE_INFINITY) > task.source.idleTimeoutMs;
   const active = tasks.filter((task) => !isIdle(task) && Number.isFinite(task.watermarkMs));

@@ -50,6 +50,8 @@ const MIRROR_PRUNE_INTERVAL_MS = 30_000;
 export const DEFAULT_FLUSH_MAX_RECORDS = 100_000;
 /** Input bytes processed per partition before a flush. @default 16 MiB */
 export const DEFAULT_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
+/** The consumer group of a topology unless configured: `stadion-<topology>`. */
+export const defaultGroupId = (topology: string): string => `stadion-${topology}`;
 /** Longest time outputs wait for a flush. @default 1 s */
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 
@@ -58,8 +60,14 @@ export interface RunnerOptions {
   config: StadionConfig;
   logger: Logger;
   metrics: EngineMetrics;
-  /** Consumer group; instances with the same group share the partitions. @default `stadion-<topology>` */
+  /** Consumer group; instances with the same group share the partitions. @default groupIdOf(topology) */
   groupId?: string;
+  /**
+   * The consumer group of a topology by name: this one's unless `groupId` is set, and the upstream
+   * topologies' whose commits give a stream its watermark (UpstreamWatermark).
+   * @default defaultGroupId: `stadion-<topology>`
+   */
+  groupIdOf?: (topology: string) => string;
   /** @default DEFAULT_BAD_RECORD_POLICY ('dead-letter') */
   badRecordPolicy?: BadRecordPolicy;
   /** @default DEFAULT_FLUSH_MAX_RECORDS */
@@ -176,6 +184,11 @@ interface PartitionState {
   lastFlushMs: number;
   lastActivityMs: number;
   lock: Promise<void>;
+  /**
+   * For a source with an upstream watermark: the watermark last read from the upstream commits, to apply
+   * once the partition has consumed up to `untilOffset` (the topic's end when it was read).
+   */
+  upstream: { watermarkMs: number; untilOffset: number } | undefined;
 }
 
 export class TopologyRunner {
@@ -214,6 +227,10 @@ export class TopologyRunner {
   #generation = 0;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  /** The partitions of the current assignment. */
+  #assigned: ReadonlyArray<{ topic: string; partitions: readonly number[] }> = [];
+  /** Partition states being created (restored), so a batch and a tick never build two. */
+  readonly #creatingStates = new Map<string, Promise<PartitionState>>();
   #lastPruneMs = Date.now();
   #failure: unknown;
   #stopping: Promise<void> | undefined;
@@ -228,7 +245,7 @@ export class TopologyRunner {
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#graph = options.topology;
-    this.#groupId = options.groupId ?? `stadion-${options.topology.name}`;
+    this.#groupId = options.groupId ?? this.#groupIdOf(options.topology.name);
     this.#logger = options.logger.child({ topology: this.#graph.name, groupId: this.#groupId });
     this.#metrics = options.metrics;
     this.#dataLoss = new DataLossMonitor({ logger: this.#logger, registry: options.metrics.registry });
@@ -311,6 +328,7 @@ export class TopologyRunner {
         topic,
         partitions,
       }));
+      this.#assigned = assigned;
       this.#logger.info('joined group', {
         generation: this.#generation,
         assignment: event.payload.memberAssignment,
@@ -748,6 +766,17 @@ export class TopologyRunner {
     const id = `${source.topic}/${partition}`;
     const existing = this.#partitions.get(id);
     if (existing !== undefined && existing.generation === this.#generation) return existing;
+    const inFlight = this.#creatingStates.get(id);
+    if (inFlight !== undefined) return inFlight;
+    const creating = this.#createPartitionState(source, partition).finally(() => {
+      this.#creatingStates.delete(id);
+    });
+    this.#creatingStates.set(id, creating);
+    return creating;
+  }
+
+  async #createPartitionState(source: SourceNode, partition: number): Promise<PartitionState> {
+    const id = `${source.topic}/${partition}`;
     const generation = this.#generation;
     const admin = this.#requireAdmin();
     const [committed] = (
@@ -822,6 +851,7 @@ export class TopologyRunner {
       lastFlushMs: Date.now(),
       lastActivityMs: Date.now(),
       lock: Promise.resolve(),
+      upstream: undefined,
     };
     this.#partitions.set(id, state);
     this.#logger.info('partition assigned', {
@@ -844,7 +874,21 @@ export class TopologyRunner {
         this.#logger.warn('could not prune the changelog mirror', { error });
       });
     }
+    // A partition with an upstream watermark needs a task before any record comes: state restored with
+    // records buffered for the watermark must be released even if nothing more arrives.
+    for (const { topic, partitions } of this.#assigned) {
+      const source = this.#graph.sources.find((s) => s.topic === topic && s.watermarkFrom !== undefined);
+      if (source === undefined) continue;
+      for (const partition of partitions) {
+        await this.#partitionState(source, partition).catch((error: unknown) => {
+          this.#logger.warn('could not restore a partition yet', { topic, partition, error });
+        });
+      }
+    }
     const states = [...this.#partitions.values()].filter((s) => s.generation === this.#generation);
+    await this.#readUpstreamWatermarks(states).catch((error: unknown) => {
+      this.#logger.warn('could not read the upstream watermarks', { error });
+    });
     const activity = new Map(states.map((s) => [s.task.id, s.lastActivityMs]));
     const advances = idleAdvances(
       states.map((s) => s.task),
@@ -866,6 +910,16 @@ export class TopologyRunner {
             await this.#flush(state, 'idle');
             return;
           }
+          const upstream = state.upstream;
+          if (upstream !== undefined && state.nextOffset >= upstream.untilOffset) {
+            state.upstream = undefined;
+            if (upstream.watermarkMs > state.task.watermarkMs) {
+              // Like an idle advance: flushed at once, so the commit records where it happened.
+              state.task.advanceWatermark(upstream.watermarkMs);
+              await this.#flush(state, 'upstream');
+              return;
+            }
+          }
           const due = now - state.lastFlushMs >= intervalMs;
           if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0)) {
             await this.#flush(state, 'interval');
@@ -885,6 +939,45 @@ export class TopologyRunner {
     for (const store of this.#graph.stores) {
       const entries = states.reduce((n, s) => n + (s.task.stores.get(store)?.size ?? 0), 0);
       this.#metrics.stateEntries.set({ topology: this.#graph.name, store }, entries);
+    }
+  }
+
+  /**
+   * For partitions whose watermark comes from upstream commits (UpstreamWatermark): reads the upstream
+   * group's committed watermarks, then this topic's end offsets. In that order, every record the
+   * upstream wrote before those commits (its sinks are acknowledged before it commits) is below the
+   * end offsets read. The watermark is applied once the partition has consumed that far.
+   * An upstream partition that was never committed holds the watermark back, unless its log is empty.
+   */
+  #groupIdOf(topology: string): string {
+    return (this.#options.groupIdOf ?? defaultGroupId)(topology);
+  }
+
+  async #readUpstreamWatermarks(states: readonly PartitionState[]): Promise<void> {
+    for (const state of states) {
+      const from = state.task.source.watermarkFrom;
+      if (from === undefined || state.generation !== this.#generation) continue;
+      const admin = this.#requireAdmin();
+      const [committed] = await admin.fetchOffsets({
+        groupId: this.#groupIdOf(from.topology),
+        topics: [from.topic],
+      });
+      const upstreamLogs = await admin.fetchTopicOffsets(from.topic);
+      let watermarkMs = Number.POSITIVE_INFINITY;
+      for (const log of upstreamLogs) {
+        const commit = committed?.partitions.find((p) => p.partition === log.partition);
+        const upstreamMs = decodeCommitMetadata(commit?.metadata)?.watermarkMs ?? null;
+        if (upstreamMs !== null) watermarkMs = Math.min(watermarkMs, upstreamMs);
+        // Records the upstream has not committed a watermark for: nothing is known yet.
+        else if (log.high !== log.low) watermarkMs = Number.NEGATIVE_INFINITY;
+      }
+      if (!Number.isFinite(watermarkMs)) continue;
+      const ends = await admin.fetchTopicOffsets(state.topic);
+      const end = ends.find((e) => e.partition === state.partition);
+      if (end === undefined) continue;
+      const candidate = watermarkMs - from.holdBackMs;
+      if (candidate > state.task.watermarkMs && candidate > (state.upstream?.watermarkMs ?? -Infinity))
+        state.upstream = { watermarkMs: candidate, untilOffset: Number(end.high) };
     }
   }
 

@@ -6,8 +6,8 @@
  * Order per record: the partition's watermark advances (max event time - allowed out-of-orderness),
  * the record runs through the graph (a window that the watermark already closed sends it to the late
  * output), then every window the watermark closes is emitted. Because emissions depend only on the
- * partition's own records (and on an idle advance, recorded by the runner), a replay from a committed
- * offset reproduces the same outputs at the same offsets.
+ * partition's own records (and on an idle or upstream advance, recorded by the runner), a replay from a
+ * committed offset reproduces the same outputs at the same offsets.
  */
 import { StadionError } from '../errors.ts';
 import type { GraphNode, SourceNode } from '../topology/graph.ts';
@@ -78,7 +78,8 @@ export class Task {
   process(record: StreamRecord<unknown>, origin?: RecordOrigin): void {
     this.counters.recordsIn += 1;
     this.#origin = origin;
-    if (record.timestampMs > this.#maxEventTimeMs) {
+    // A source whose watermark comes from upstream commits (UpstreamWatermark) is moved by the runner.
+    if (record.timestampMs > this.#maxEventTimeMs && this.source.watermarkFrom === undefined) {
       this.#maxEventTimeMs = record.timestampMs;
       this.#watermarkMs = Math.max(this.#watermarkMs, record.timestampMs - this.source.maxOutOfOrdernessMs);
     }

@@ -18,7 +18,14 @@ import { StadionError } from '../errors.ts';
 import type { FixedWindows, SessionWindowsSpec } from '../windows/index.ts';
 import { BULK_INPUT_PLACEHOLDER, clickhouseStructureOf, type BulkLoadSpec } from './bulk.ts';
 import type { AvroCodec, ValueCodec } from './codecs.ts';
-import type { GraphNode, ProcessorSpec, SourceNode, TableNode, TopologyGraph } from './graph.ts';
+import type {
+  GraphNode,
+  ProcessorSpec,
+  SourceNode,
+  TableNode,
+  TopologyGraph,
+  UpstreamWatermark,
+} from './graph.ts';
 import type { StreamRecord } from './record.ts';
 import type { SinkSpec } from './sinks.ts';
 
@@ -44,6 +51,12 @@ export interface StreamOptions<V> {
    * @default none
    */
   bulkLoad?: BulkLoadOptions;
+  /**
+   * Take the watermark from the topology that writes the topic instead of from the records' times
+   * (see UpstreamWatermark); `maxOutOfOrdernessMs` and the idle timeout then do not apply.
+   * @default none: the records' times
+   */
+  watermarkFrom?: UpstreamWatermark;
 }
 
 /** Where a bulk load writes: see `TopologyBuilder.bulkLoad`. */
@@ -288,6 +301,14 @@ export class TopologyBuilder {
       ...(options.bulkLoad === undefined
         ? {}
         : { bulk: bulkSpecOf(name, options.codec as ValueCodec<unknown>, options.bulkLoad) }),
+      ...(options.watermarkFrom === undefined
+        ? {}
+        : {
+            watermarkFrom: {
+              ...options.watermarkFrom,
+              holdBackMs: nonNegative(options.watermarkFrom.holdBackMs, 'watermarkFrom.holdBackMs'),
+            },
+          }),
     };
     this.#sources.push(source);
     return new Stream<V>(this, (node) => source.children.push(node));

@@ -93,6 +93,29 @@ export interface SourceNode {
   readonly bulk?: BulkLoadSpec;
   /** Set by `bulkLoad`: records are only loaded in bulk, never decoded here; there are no children. */
   readonly bulkOnly?: boolean;
+  /** Set when the watermark comes from the topology that writes the topic: see UpstreamWatermark. */
+  readonly watermarkFrom?: UpstreamWatermark;
+}
+
+/**
+ * The watermark of a stream read from a topic another topology writes (its sink acknowledged before
+ * that topology commits its input offsets), such as alerts gathered from every partition of the
+ * upstream input: the minimum, over the upstream group's partitions of `topic`, of the watermark
+ * committed with the offsets, less `holdBackMs`. It moves only once this partition has consumed
+ * everything the topic held when those commits were read, so no record below it can still come
+ * (except repeats of records already here, from an upstream replay). The records' own times do not
+ * move it.
+ */
+export interface UpstreamWatermark {
+  /** The upstream topology, by name; its consumer group is resolved by the runner (RunnerOptions). */
+  readonly topology: string;
+  /** The upstream topology's input topic whose commits carry the watermarks. */
+  readonly topic: string;
+  /**
+   * How far below its committed watermark the upstream may still emit records (for window results:
+   * the window grace; records are stamped with their window end).
+   */
+  readonly holdBackMs: number;
 }
 
 export interface TableNode {

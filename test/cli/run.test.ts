@@ -8,6 +8,13 @@ describe('stadion run', () => {
     );
   });
 
+  it('refuses --group with --group-prefix, and a prefix a group id should not hold', async () => {
+    await expect(runCommand(['telemetry', '--group', 'g', '--group-prefix', 'p'])).rejects.toThrow(
+      /--group or --group-prefix, not both/,
+    );
+    await expect(runCommand(['telemetry', '--group-prefix', 'a b'])).rejects.toThrow(/--group-prefix takes/);
+  });
+
   it('refuses an unknown topology before touching any service', async () => {
     await expect(runCommand(['no-such-topology'])).rejects.toThrow(/unknown topology "no-such-topology"/);
   });

@@ -6,7 +6,12 @@
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { committedCount, startEngine, waitForCompletion } from '../engine/runtime/engine-process.ts';
+import {
+  committedCount,
+  startEngine,
+  waitForCompletion,
+  type EngineProcess,
+} from '../engine/runtime/engine-process.ts';
 import { makeDataDir, removeDataDir, startStackProcess, type StackProcess } from './stack-process.ts';
 import { waitFor } from './wait.ts';
 
@@ -72,8 +77,13 @@ export async function startPipelineStack(
 
 /** What {@link crashAndFinish} runs and where. */
 export interface CrashRun {
-  /** The topology `stadion run` runs. */
+  /** The topology `stadion run` runs, whose progress on `topic` is measured. */
   readonly topology: string;
+  /**
+   * Also run by the same process (killed with it), under `--group-prefix <group>`: the topology's
+   * group is then `<group>-<topology>`. @default none: `--group <group>`
+   */
+  readonly alongside?: readonly string[];
   /** The input topic whose committed offsets measure progress. */
   readonly topic: string;
   /** Records on `topic` in all. */
@@ -84,6 +94,8 @@ export interface CrashRun {
   readonly group?: string;
   /** Kill points as fractions of `total` committed. @default DEFAULT_CRASH_FRACTIONS */
   readonly fractions?: readonly number[];
+  /** Awaited after the last run committed all of `topic`, before it is stopped. */
+  readonly finished?: (engine: EngineProcess) => Promise<void>;
 }
 
 /**
@@ -91,10 +103,13 @@ export interface CrashRun {
  * runs it once more until everything is committed and stops it with SIGTERM.
  */
 export async function crashAndFinish(pipeline: PipelineStack, run: CrashRun): Promise<void> {
-  const group = run.group ?? 'crashed';
-  const args = ['--group', group];
+  const database = run.group ?? 'crashed';
+  const together = run.alongside !== undefined;
+  const args = together ? ['--group-prefix', database] : ['--group', database];
+  const topologies = [run.topology, ...(run.alongside ?? [])];
+  const group = together ? `${database}-${run.topology}` : database;
   for (const fraction of run.fractions ?? DEFAULT_CRASH_FRACTIONS) {
-    const engine = startEngine(pipeline.env(group), args, run.topology);
+    const engine = startEngine(pipeline.env(database), args, topologies);
     await waitFor(
       async () =>
         (await committedCount(pipeline.admin, group, run.topic)) >= run.total * fraction ? true : undefined,
@@ -106,8 +121,9 @@ export async function crashAndFinish(pipeline: PipelineStack, run: CrashRun): Pr
     );
     await engine.kill('SIGKILL');
   }
-  const last = startEngine(pipeline.env(group), args, run.topology);
+  const last = startEngine(pipeline.env(database), args, topologies);
   await waitForCompletion(pipeline.admin, group, CRASH_STEP_TIMEOUT_MS, last, run.topic);
+  await run.finished?.(last);
   await last.kill('SIGTERM');
 }
 

@@ -4,6 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import { createSchemaRegistry } from '../../../engine/clients/registry.ts';
+import { decodeCommitMetadata } from '../../../engine/runtime/commit-metadata.ts';
 import type { StadionConfig } from '../../../engine/config/config.ts';
 import { READINGS_TOPIC, READING_SCHEMA, type Reading } from '../../../processors/demo/readings.ts';
 import { seededRandom } from '../../support/random.ts';
@@ -20,7 +21,8 @@ export interface EngineProcess {
 export function startEngine(
   env: Readonly<Record<string, string>>,
   args: readonly string[],
-  topology = 'demo-readings',
+  /** One topology, or several run by one process. */
+  topology: string | readonly string[] = 'demo-readings',
   /** Options for node itself, before the script (benchmarks: `--cpu-prof`). */
   nodeArgs: readonly string[] = [],
 ): EngineProcess {
@@ -30,7 +32,7 @@ export function startEngine(
       ...nodeArgs,
       STADION_BIN,
       'run',
-      topology,
+      ...(typeof topology === 'string' ? [topology] : topology),
       '--metrics-port',
       '0',
       '--flush-interval-ms',
@@ -147,6 +149,59 @@ export async function waitForCompletion(
     { timeoutMs, intervalMs: 200, what: `group ${groupId} to commit everything` },
   ).catch((error: unknown) => {
     // The engine's last words say why (stuck assignment, a sink refusing, ...).
+    const tail = engine?.output().split('\n').slice(-40).join('\n') ?? '';
+    throw new Error(`${(error as Error).message}\nengine output (last lines):\n${tail}`, { cause: error });
+  });
+}
+
+/**
+ * Waits until a topology whose watermark comes from upstream commits (UpstreamWatermark) has consumed
+ * its whole topic and committed a watermark at least the upstream's committed one (minimum over the
+ * upstream partitions) less `holdBackMs`: everything the upstream's progress allows is then decided.
+ */
+export async function waitForUpstreamWatermark(
+  admin: Admin,
+  run: {
+    readonly groupId: string;
+    readonly topic: string;
+    readonly upstreamGroupId: string;
+    readonly upstreamTopic: string;
+    readonly holdBackMs: number;
+  },
+  timeoutMs: number,
+  engine?: EngineProcess,
+): Promise<void> {
+  const watermarks = async (groupId: string, topic: string) => {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (committed?.partitions ?? []).map((p) => {
+      const parsed = decodeCommitMetadata(p.metadata);
+      return { partition: p.partition, offset: Number(p.offset), watermarkMs: parsed?.watermarkMs ?? null };
+    });
+  };
+  await waitFor(
+    async () => {
+      if (engine !== undefined && engine.child.exitCode !== null)
+        throw new Error(`engine exited ${engine.child.exitCode}: ${engine.output()}`);
+      const upstream = await watermarks(run.upstreamGroupId, run.upstreamTopic);
+      if (upstream.length === 0 || upstream.some((p) => p.watermarkMs === null)) return undefined;
+      const target = Math.min(...upstream.map((p) => p.watermarkMs ?? 0)) - run.holdBackMs;
+      const ends = new Map(
+        (await admin.fetchTopicOffsets(run.topic)).map((p) => [p.partition, Number(p.high)]),
+      );
+      const mine = await watermarks(run.groupId, run.topic);
+      const done = mine.every(
+        (p) =>
+          (ends.get(p.partition) ?? 0) === 0 ||
+          (p.offset >= (ends.get(p.partition) ?? 0) && (p.watermarkMs ?? -Infinity) >= target),
+      );
+      return done ? true : undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 200,
+      what: `group ${run.groupId} to reach the watermark of ${run.upstreamGroupId}`,
+    },
+  ).catch((error: unknown) => {
     const tail = engine?.output().split('\n').slice(-40).join('\n') ?? '';
     throw new Error(`${(error as Error).message}\nengine output (last lines):\n${tail}`, { cause: error });
   });
