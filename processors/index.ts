@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { READINGS_TOPIC, readingsTopology } from './demo/readings.ts';
 import { trackingRawTopology } from './tracking/raw.ts';
-import { TELEMETRY_TOPICS, telemetryTopology } from './telemetry/topology.ts';
+import { TELEMETRY_TOPICS, telemetryIncidentsTopology, telemetryTopology } from './telemetry/topology.ts';
 import { TRACKING_TOPICS, trackingTopology } from './tracking/topology.ts';
 import { TRAFFIC_TOPICS, trafficTopology } from './traffic/topology.ts';
 
@@ -31,6 +31,13 @@ export interface TopologyEntry {
   readonly topics: ReadonlyArray<{ name: string; partitions: number }>;
   readonly summary: string;
 }
+
+/** Telemetry's topics: 4 samples partitions (two instances share them), every alert in one partition. */
+const TELEMETRY_TOPIC_PARTITIONS = [
+  { name: TELEMETRY_TOPICS.feeds, partitions: 1 },
+  { name: TELEMETRY_TOPICS.samples, partitions: 4 },
+  { name: TELEMETRY_TOPICS.alerts, partitions: 1 },
+];
 
 export const TOPOLOGIES: Readonly<Record<string, TopologyEntry>> = {
   'demo-readings': {
@@ -61,14 +68,17 @@ export const TOPOLOGIES: Readonly<Record<string, TopologyEntry>> = {
   telemetry: {
     graph: telemetryTopology,
     ddl: readDdl('telemetry.sql'),
-    // One partition: correlation needs every pair's alerts in one task (docs/telemetry.md).
-    topics: [
-      { name: TELEMETRY_TOPICS.feeds, partitions: 1 },
-      { name: TELEMETRY_TOPICS.samples, partitions: 1 },
-      { name: TELEMETRY_TOPICS.alerts, partitions: 1 },
-    ],
+    // Samples keyed by pair, shared by the instances; the alerts in one partition, where
+    // telemetry-incidents correlates them (docs/telemetry.md).
+    topics: TELEMETRY_TOPIC_PARTITIONS,
+    summary: 'feed telemetry samples -> 10 s / 1 min QoS windows, SLA alerts in ClickHouse; alerts topic',
+  },
+  'telemetry-incidents': {
+    graph: telemetryIncidentsTopology,
+    ddl: readDdl('telemetry.sql'),
+    topics: TELEMETRY_TOPIC_PARTITIONS,
     summary:
-      'feed telemetry samples -> 10 s / 1 min QoS windows, SLA alerts, incidents in ClickHouse; alerts topic',
+      'opened SLA alerts (telemetry.alerts) -> incidents by POP, feed or broadcaster in ClickHouse; run with telemetry',
   },
   traffic: {
     graph: trafficTopology,

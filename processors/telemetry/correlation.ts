@@ -10,8 +10,9 @@
  * - `broadcaster`: one broadcaster on at least 2 feeds (its last mile);
  * - `pair`: a lone alert nothing else explains.
  * Ties go to the wider scope (pop, then feed, then broadcaster), then to the smaller scope id, so the
- * result depends only on the set of alerts. Fed in a deterministic order by the topology, the whole
- * process is a function of its input: a replay gives the same incidents.
+ * result depends only on the set of alerts. Alerts are taken in event-time order as the watermark reaches
+ * them (CorrelationState), so the incidents depend only on the alerts, not on the order they arrived in
+ * from the samples' partitions: a replay gives the same incidents.
  */
 import type { SlaAlert } from '../../schemas/generated.ts';
 
@@ -125,12 +126,39 @@ export function correlate(members: readonly IncidentMember[], detectedMs: number
   return incidents;
 }
 
-/** The correlation state: the cluster being gathered. */
-export interface CorrelationState {
-  readonly members: readonly IncidentMember[];
-  /** Event time of the last opening (the deciding window's end), ms. */
-  readonly lastOpenedMs: number;
+/** How long (event time) the ids of decided alerts are kept, to recognise repeats. @default 10 min */
+export const REPEAT_HORIZON_MS = 600_000;
+
+/** An opened alert waiting for the watermark, with the end of the window that opened it. */
+export interface WaitingMember extends IncidentMember {
+  readonly openedMs: number;
 }
+
+/**
+ * The correlation state. Alerts may arrive out of event-time order (they come from many partitions), so
+ * they wait until the watermark reaches them and are then taken in event-time order: the clusters, and so
+ * the incidents, depend only on the alerts, not on how their arrival interleaved.
+ */
+export interface CorrelationState {
+  /** Received, not yet reached by the watermark. */
+  readonly waiting: readonly WaitingMember[];
+  /** The cluster being gathered (alerts the watermark reached). */
+  readonly members: readonly IncidentMember[];
+  /** Event time of the cluster's last opening (the deciding window's end), ms. */
+  readonly lastOpenedMs: number;
+  /** The watermark alerts were taken up to; -Infinity before any (JSON: null). */
+  readonly releasedUpToMs: number | null;
+  /** Ids and opening times of alerts already taken, for REPEAT_HORIZON_MS: repeats are ignored. */
+  readonly taken: ReadonlyArray<readonly [alertId: string, openedMs: number]>;
+}
+
+export const EMPTY_CORRELATION: CorrelationState = Object.freeze({
+  waiting: [],
+  members: [],
+  lastOpenedMs: 0,
+  releasedUpToMs: null,
+  taken: [],
+});
 
 export function memberOf(alert: SlaAlert): IncidentMember {
   return {
@@ -142,40 +170,67 @@ export function memberOf(alert: SlaAlert): IncidentMember {
   };
 }
 
+type Step = { state: CorrelationState | undefined; incidents: Incident[] };
+
 /**
- * Adds an opened alert; when it opened more than `gapMs` after the cluster's last opening, the cluster
- * is decided first (returned in `incidents`).
+ * Receives an opened alert. It waits for the watermark, unless it repeats one already received (an
+ * upstream replay sends its alerts again: ignored) or the watermark has already passed it (late: it is
+ * decided alone at once rather than dropped).
  */
-export function correlationAdd(
-  state: CorrelationState | undefined,
-  alert: SlaAlert,
-  gapMs: number,
-): { state: CorrelationState; incidents: Incident[] } {
+export function correlationReceive(state: CorrelationState, alert: SlaAlert): Step {
+  const id = alert.alertId;
+  if (state.waiting.some((m) => m.alertId === id) || state.taken.some(([taken]) => taken === id))
+    return { state, incidents: [] };
   const member = memberOf(alert);
-  if (state === undefined || state.members.length === 0)
-    return { state: { members: [member], lastOpenedMs: alert.windowEndMs }, incidents: [] };
-  if (alert.windowEndMs - state.lastOpenedMs > gapMs) {
+  if (state.releasedUpToMs !== null && alert.windowEndMs <= state.releasedUpToMs) {
     return {
-      state: { members: [member], lastOpenedMs: alert.windowEndMs },
-      incidents: correlate(state.members, state.lastOpenedMs + gapMs),
+      state: { ...state, taken: [...state.taken, [id, alert.windowEndMs]] },
+      incidents: correlate([member], state.releasedUpToMs),
     };
   }
   return {
-    state: {
-      members: [...state.members, member],
-      lastOpenedMs: Math.max(state.lastOpenedMs, alert.windowEndMs),
-    },
+    state: { ...state, waiting: [...state.waiting, { ...member, openedMs: alert.windowEndMs }] },
     incidents: [],
   };
 }
 
-/** Decides the cluster once the watermark passed its last opening + `gapMs`; otherwise keeps it. */
-export function correlationAtWatermark(
-  state: CorrelationState,
-  watermarkMs: number,
-  gapMs: number,
-): { state: CorrelationState | undefined; incidents: Incident[] } {
-  if (state.members.length === 0) return { state: undefined, incidents: [] };
-  if (watermarkMs < state.lastOpenedMs + gapMs) return { state, incidents: [] };
-  return { state: undefined, incidents: correlate(state.members, state.lastOpenedMs + gapMs) };
+/**
+ * Takes the waiting alerts the watermark reached, in event-time order (ties by alert id): an alert
+ * opened more than `gapMs` after the cluster's last opening decides the cluster first. Then decides the
+ * cluster once the watermark passed its last opening + `gapMs`. Undefined state: nothing left to keep.
+ */
+export function correlationAtWatermark(state: CorrelationState, watermarkMs: number, gapMs: number): Step {
+  const incidents: Incident[] = [];
+  const reached = state.waiting
+    .filter((m) => m.openedMs <= watermarkMs)
+    .sort((a, b) => a.openedMs - b.openedMs || (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0));
+  let members = state.members;
+  let lastOpenedMs = state.lastOpenedMs;
+  for (const { openedMs, ...member } of reached) {
+    if (members.length > 0 && openedMs - lastOpenedMs > gapMs) {
+      incidents.push(...correlate(members, lastOpenedMs + gapMs));
+      members = [];
+    }
+    lastOpenedMs = members.length === 0 ? openedMs : Math.max(lastOpenedMs, openedMs);
+    members = [...members, member];
+  }
+  if (members.length > 0 && watermarkMs >= lastOpenedMs + gapMs) {
+    incidents.push(...correlate(members, lastOpenedMs + gapMs));
+    members = [];
+  }
+  const taken = [
+    ...state.taken.filter(([, openedMs]) => openedMs > watermarkMs - REPEAT_HORIZON_MS),
+    ...reached.map((m) => [m.alertId, m.openedMs] as const),
+  ];
+  const waiting =
+    reached.length === 0 ? state.waiting : state.waiting.filter((m) => m.openedMs > watermarkMs);
+  const next: CorrelationState = {
+    waiting,
+    members,
+    lastOpenedMs: members.length === 0 ? 0 : lastOpenedMs,
+    releasedUpToMs: Math.max(state.releasedUpToMs ?? watermarkMs, watermarkMs),
+    taken,
+  };
+  const empty = waiting.length === 0 && members.length === 0 && taken.length === 0;
+  return { state: empty ? undefined : next, incidents };
 }

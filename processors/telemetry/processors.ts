@@ -3,8 +3,9 @@ import type { WindowResult } from '../../engine/topology/builder.ts';
 import type { ProcessorSpec } from '../../engine/topology/graph.ts';
 import type { SlaAlert } from '../../schemas/generated.ts';
 import {
-  correlationAdd,
+  EMPTY_CORRELATION,
   correlationAtWatermark,
+  correlationReceive,
   type CorrelationState,
   type Incident,
 } from './correlation.ts';
@@ -52,9 +53,9 @@ export function slaProcessor(
 
 export function correlationProcessor(gapMs: number): ProcessorSpec<CorrelationState, SlaAlert, Incident> {
   return {
-    init: () => ({ members: [], lastOpenedMs: 0 }),
+    init: () => EMPTY_CORRELATION,
     process: (state, record, emit) => {
-      const { state: next, incidents } = correlationAdd(state, record.value, gapMs);
+      const { state: next, incidents } = correlationReceive(state, record.value);
       for (const incident of incidents) emit(incident, { timestampMs: incident.detectedMs });
       return next;
     },

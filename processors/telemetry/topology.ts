@@ -2,11 +2,12 @@
  * The broadcast feed telemetry topology: samples per (feed, broadcaster) into 10 s tumbling and 1-minute
  * hopping windows (loss, retransmission, RTT and latency percentiles, bitrate, dropped frames, TS errors),
  * an SLA state machine per pair fed by the 10 s windows (alerts opened and cleared, to ClickHouse and the
- * telemetry.alerts stats topic), and incident correlation over the opened alerts (POP, feed or
- * broadcaster). Raw samples go to ClickHouse too, for exact quantiles and ad-hoc questions.
+ * telemetry.alerts stats topic). Raw samples go to ClickHouse too, for exact quantiles and ad-hoc
+ * questions. Everything is keyed by pair within the samples' partition, so telemetry.samples may have
+ * any number of partitions, shared by several instances.
  *
- * Correlation needs every pair's alerts in one place and the engine re-keys only within a partition, so
- * telemetry.samples has one partition: one task, one core (see docs/telemetry.md).
+ * Incident correlation (POP, feed or broadcaster) needs every pair's alerts in one place: it is a second
+ * topology, telemetry-incidents, reading telemetry.alerts (createTelemetryIncidentsTopology).
  */
 import { defineTopology, type WindowResult } from '../../engine/topology/builder.ts';
 import type { TopologyGraph } from '../../engine/topology/graph.ts';
@@ -38,6 +39,9 @@ export const TELEMETRY_TOPICS = {
   alerts: 'telemetry.alerts',
 } as const;
 
+/** The name of the telemetry topology (and of its default consumer group's suffix). */
+export const TELEMETRY_TOPOLOGY = 'telemetry';
+
 /** The alert window (tumbling), ms. */
 export const ALERT_WINDOW_MS = 10_000;
 /** The hopping windows' size and advance, ms. */
@@ -51,8 +55,6 @@ export const DEFAULT_WINDOW_GRACE_MS = 250;
 export interface TelemetryTopologyOptions {
   /** SLA thresholds; unset ones take DEFAULT_SLA_THRESHOLDS. */
   readonly thresholds?: Partial<SlaThresholds>;
-  /** @default DEFAULT_CLUSTER_GAP_MS */
-  readonly clusterGapMs?: number;
   /** @default DEFAULT_SAMPLE_OUT_OF_ORDERNESS_MS */
   readonly maxOutOfOrdernessMs?: number;
   /** @default DEFAULT_WINDOW_GRACE_MS */
@@ -111,7 +113,7 @@ type Of<K extends SlaOutput['kind']> = Extract<SlaOutput, { kind: K }>;
 export function createTelemetryTopology(options: TelemetryTopologyOptions = {}): TopologyGraph {
   const thresholds = slaThresholds(options.thresholds);
   const graceMs = options.windowGraceMs ?? DEFAULT_WINDOW_GRACE_MS;
-  return defineTopology('telemetry', (t) => {
+  return defineTopology(TELEMETRY_TOPOLOGY, (t) => {
     t.stream<FeedCatalogueEntry>('feeds', {
       topic: TELEMETRY_TOPICS.feeds,
       codec: avro<FeedCatalogueEntry>(feedCatalogueEntrySchema),
@@ -211,8 +213,37 @@ export function createTelemetryTopology(options: TelemetryTopologyOptions = {}):
         delivery: 'eager',
       }),
     );
+  });
+}
 
-    const incidents = alerts
+export interface TelemetryIncidentsOptions {
+  /** @default DEFAULT_CLUSTER_GAP_MS */
+  readonly clusterGapMs?: number;
+  /** The telemetry topology's window grace (alerts come that far below its watermark). @default DEFAULT_WINDOW_GRACE_MS */
+  readonly windowGraceMs?: number;
+}
+
+/**
+ * Incident correlation over the opened alerts of every pair, read back from telemetry.alerts (one
+ * partition): the samples can then have many partitions, processed by several instances, while every
+ * alert still meets the others in one task. The alerts' watermark is the telemetry topology's committed
+ * watermark over all its samples partitions (engine: UpstreamWatermark), less the window grace; alerts
+ * are taken in event-time order as it passes them, so the incidents do not depend on how the partitions'
+ * alerts interleaved on the topic, and alerts repeated by a replay upstream are ignored.
+ */
+export function createTelemetryIncidentsTopology(options: TelemetryIncidentsOptions = {}): TopologyGraph {
+  return defineTopology('telemetry-incidents', (t) => {
+    const incidents = t
+      .stream<SlaAlert>('alerts', {
+        topic: TELEMETRY_TOPICS.alerts,
+        codec: avro<SlaAlert>(slaAlertSchema),
+        timestampOf: (a) => a.windowEndMs,
+        watermarkFrom: {
+          topology: TELEMETRY_TOPOLOGY,
+          topic: TELEMETRY_TOPICS.samples,
+          holdBackMs: options.windowGraceMs ?? DEFAULT_WINDOW_GRACE_MS,
+        },
+      })
       .filter((a) => a.kind === 'OPENED')
       .selectKey(() => 'all')
       .process('telemetry-correlation', correlationProcessor(options.clusterGapMs ?? DEFAULT_CLUSTER_GAP_MS));
@@ -253,5 +284,7 @@ export function createTelemetryTopology(options: TelemetryTopologyOptions = {}):
 
 /** The topology with the default thresholds (what `stadion run telemetry` runs). */
 export const telemetryTopology = createTelemetryTopology();
+/** What `stadion run telemetry-incidents` runs. */
+export const telemetryIncidentsTopology = createTelemetryIncidentsTopology();
 
 export type { Incident, SlaAlert, TelemetryWindow };

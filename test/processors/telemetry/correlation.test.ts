@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  EMPTY_CORRELATION,
+  REPEAT_HORIZON_MS,
   correlate,
-  correlationAdd,
   correlationAtWatermark,
+  correlationReceive,
+  type CorrelationState,
+  type Incident,
   type IncidentMember,
 } from '../../../processors/telemetry/correlation.ts';
 import type { SlaAlert } from '../../../schemas/generated.ts';
@@ -65,31 +69,100 @@ describe('incident correlation', () => {
     );
   });
 
-  it('clusters openings within the gap and decides a cluster once the watermark passes it', () => {
-    const alert = (feedId: string, broadcasterId: string, windowEndMs: number): SlaAlert => ({
-      alertId: `${feedId}/${broadcasterId}/${windowEndMs - 10_000}`,
-      kind: 'OPENED',
-      feedId,
-      broadcasterId,
-      popId: popOf(broadcasterId),
-      breachStartMs: windowEndMs - 10_000,
-      windowStartMs: windowEndMs - 10_000,
-      windowEndMs,
-      reasons: ['loss'],
-      breachingFraction: 1,
-      lossRatio: 0.05,
-      rttP95Ms: 50,
-      windowsInBreach: 1,
+  const alert = (feedId: string, broadcasterId: string, windowEndMs: number): SlaAlert => ({
+    alertId: `${feedId}/${broadcasterId}/${windowEndMs - 10_000}`,
+    kind: 'OPENED',
+    feedId,
+    broadcasterId,
+    popId: popOf(broadcasterId),
+    breachStartMs: windowEndMs - 10_000,
+    windowStartMs: windowEndMs - 10_000,
+    windowEndMs,
+    reasons: ['loss'],
+    breachingFraction: 1,
+    lossRatio: 0.05,
+    rttP95Ms: 50,
+    windowsInBreach: 1,
+  });
+
+  /** Receives the alerts in the given order, with the watermark moved to each of `watermarks` after the
+   * alert of the same index; returns the incidents and the final state. */
+  function run(alerts: readonly SlaAlert[], watermarks: ReadonlyMap<number, number>, endMs: number) {
+    let state: CorrelationState = EMPTY_CORRELATION;
+    const incidents: Incident[] = [];
+    const apply = (step: { state: CorrelationState | undefined; incidents: Incident[] }) => {
+      state = step.state ?? EMPTY_CORRELATION;
+      incidents.push(...step.incidents);
+    };
+    alerts.forEach((a, index) => {
+      apply(correlationReceive(state, a));
+      const wm = watermarks.get(index);
+      if (wm !== undefined) apply(correlationAtWatermark(state, wm, 15_000));
     });
-    let step = correlationAdd(undefined, alert('f1', 'b1', 100_000), 15_000);
-    step = correlationAdd(step.state, alert('f1', 'b5', 110_000), 15_000);
+    apply(correlationAtWatermark(state, endMs, 15_000));
+    return { incidents, state };
+  }
+
+  it('clusters openings within the gap and decides a cluster once the watermark passes it', () => {
+    let step = correlationReceive(EMPTY_CORRELATION, alert('f1', 'b1', 100_000));
+    step = correlationReceive(step.state ?? EMPTY_CORRELATION, alert('f1', 'b5', 110_000));
     expect(step.incidents).toEqual([]);
-    expect(correlationAtWatermark(step.state, 124_999, 15_000).incidents).toEqual([]);
-    const decided = correlationAtWatermark(step.state, 125_000, 15_000);
-    expect(decided.state).toBeUndefined();
+    const waiting = step.state ?? EMPTY_CORRELATION;
+    expect(correlationAtWatermark(waiting, 124_999, 15_000).incidents).toEqual([]);
+    const decided = correlationAtWatermark(waiting, 125_000, 15_000);
     expect(decided.incidents.map((i) => [i.incidentId, i.detectedMs])).toEqual([['feed:f1:90000', 125_000]]);
-    const next = correlationAdd(step.state, alert('f2', 'b2', 200_000), 15_000);
+    // An opening more than the gap after the cluster's last decides the cluster first.
+    const later = correlationReceive(waiting, alert('f2', 'b2', 200_000));
+    const next = correlationAtWatermark(later.state ?? EMPTY_CORRELATION, 200_000, 15_000);
     expect(next.incidents.map((i) => i.scope)).toEqual(['feed']);
-    expect(next.state.members.length).toBe(1);
+    expect(next.state?.members.length).toBe(1);
+  });
+
+  it('gives the same incidents whatever order the alerts arrive in and wherever the watermark moves', () => {
+    // Three clusters in event time: 0-20 s, 60-70 s (a gap of 40 s), 90 s (a gap of 20 s).
+    const alerts = [
+      alert('f1', 'b1', 0),
+      alert('f1', 'b2', 10_000),
+      alert('f2', 'b1', 20_000),
+      alert('f3', 'b5', 60_000),
+      alert('f4', 'b5', 70_000),
+      alert('f9', 'b6', 90_000),
+    ];
+    const expected = run(alerts, new Map(), 200_000).incidents;
+    expect(expected.map((i) => `${i.scope}:${i.scopeId}`)).toEqual([
+      'pop:pop-A',
+      'broadcaster:b5',
+      'pair:f9/b6',
+    ]);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(alerts, { minLength: alerts.length }),
+        fc.array(fc.nat(alerts.length - 1), { maxLength: 6 }),
+        fc.nat(alerts.length - 1),
+        (shuffled, at, repeat) => {
+          // A watermark after an alert never passes an alert still to come (the upstream guarantee).
+          const watermarks = new Map<number, number>();
+          for (const index of at) {
+            const pending = shuffled.slice(index + 1).map((a) => a.windowEndMs);
+            watermarks.set(index, Math.min(200_000, ...pending) - 1);
+          }
+          const withRepeat = [...shuffled, shuffled[repeat] ?? alerts[0]].filter(
+            (a): a is SlaAlert => a !== undefined,
+          );
+          expect(run(withRepeat, watermarks, 200_000).incidents).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('decides an alert the watermark already passed alone at once, and ignores repeats', () => {
+    const first = run([alert('f1', 'b1', 100_000)], new Map(), 150_000);
+    expect(first.incidents.map((i) => i.scope)).toEqual(['pair']);
+    const state = first.state;
+    expect(correlationReceive(state, alert('f1', 'b1', 100_000)).incidents).toEqual([]);
+    const late = correlationReceive(state, alert('f2', 'b2', 120_000));
+    expect(late.incidents.map((i) => [i.incidentId, i.detectedMs])).toEqual([['pair:f2/b2:110000', 150_000]]);
+    // Repeats are recognised for REPEAT_HORIZON_MS of event time, then forgotten with the state.
+    expect(correlationAtWatermark(state, 100_000 + REPEAT_HORIZON_MS, 15_000).state).toBeUndefined();
   });
 });

@@ -2,12 +2,18 @@
 import { TestDriver } from '../../../engine/testing/test-driver.ts';
 import type { Incident } from '../../../processors/telemetry/correlation.ts';
 import type { TelemetrySimulation } from '../../../processors/telemetry/simulate/index.ts';
-import { createTelemetryTopology } from '../../../processors/telemetry/topology.ts';
+import {
+  DEFAULT_WINDOW_GRACE_MS,
+  createTelemetryIncidentsTopology,
+  createTelemetryTopology,
+} from '../../../processors/telemetry/topology.ts';
 import type { FeedTelemetrySample, SlaAlert } from '../../../schemas/generated.ts';
 import type { IncidentLike } from './truth.ts';
 
 export interface DriverRun {
   readonly driver: TestDriver;
+  /** The telemetry-incidents topology, fed the alerts. */
+  readonly correlation: TestDriver;
   readonly samples: FeedTelemetrySample[];
   readonly alerts: SlaAlert[];
   readonly incidents: Incident[];
@@ -41,10 +47,27 @@ export function runOnDriver(
   });
   const endMs = sim.options.startMs + sim.options.durationS * 1000;
   for (let t = endMs; t <= endMs + 120_000; t += 1000) driver.advanceWatermark('samples', t);
+  const alerts = driver.output<SlaAlert>('telemetry.alerts').map((r) => r.value);
+  // Correlation: the alerts as the topic holds them, with the watermark of the samples less the grace.
+  // After each alert the watermark moves as far as the upstream guarantee allows: just below the
+  // earliest alert still to come. The correlation restarts at the same fractions of its input.
+  const correlation = new TestDriver(createTelemetryIncidentsTopology());
+  const stillToCome = alerts.map((a) => a.windowEndMs);
+  for (let i = stillToCome.length - 2; i >= 0; i -= 1)
+    stillToCome[i] = Math.min(stillToCome[i] ?? Infinity, stillToCome[i + 1] ?? Infinity);
+  const alertRestarts = new Set(restartAt.map((f) => Math.floor(alerts.length * f)));
+  alerts.forEach((alert, index) => {
+    if (alertRestarts.has(index)) correlation.restart();
+    correlation.pipe('alerts', alert, { key: `${alert.feedId}/${alert.broadcasterId}` });
+    const next = stillToCome[index + 1];
+    if (next !== undefined) correlation.advanceWatermark('alerts', next - 1);
+  });
+  correlation.advanceWatermark('alerts', endMs + 120_000 - DEFAULT_WINDOW_GRACE_MS);
   return {
     driver,
+    correlation,
     samples,
-    alerts: driver.output<SlaAlert>('telemetry.alerts').map((r) => r.value),
-    incidents: driver.output<Incident>('telemetry_incidents').map((r) => r.value),
+    alerts,
+    incidents: correlation.output<Incident>('telemetry_incidents').map((r) => r.value),
   };
 }

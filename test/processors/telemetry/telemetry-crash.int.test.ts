@@ -1,10 +1,16 @@
 /**
- * The telemetry topology killed with SIGKILL twice mid-stream and restarted ends with exactly the
- * ClickHouse rows of an uninterrupted run: windows, alerts, incidents, and the rollup behind the views.
+ * The telemetry and telemetry-incidents topologies (one process, samples in 4 partitions) killed with
+ * SIGKILL twice mid-stream and restarted end with exactly the ClickHouse rows of an uninterrupted run:
+ * windows, alerts, incidents, and the rollup behind the views.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
-import { startEngine, waitForCompletion } from '../../engine/runtime/engine-process.ts';
+import { DEFAULT_WINDOW_GRACE_MS, TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
+import {
+  startEngine,
+  waitForCompletion,
+  waitForUpstreamWatermark,
+  type EngineProcess,
+} from '../../engine/runtime/engine-process.ts';
 import {
   crashAndFinish,
   readTables,
@@ -27,12 +33,27 @@ const QUERIES: Readonly<Record<string, string>> = {
       maxMerge(rtt_max_ms) FROM {db}.telemetry_rollup_1h GROUP BY feed_id, broadcaster_id, hour ORDER BY feed_id, broadcaster_id, hour`,
 };
 
+/** Waits until telemetry-incidents (run with group prefix `prefix`) decided what the samples allow. */
+const incidentsDecided = (prefix: string, engine: EngineProcess): Promise<void> =>
+  waitForUpstreamWatermark(
+    pipeline.admin,
+    {
+      groupId: `${prefix}-telemetry-incidents`,
+      topic: TELEMETRY_TOPICS.alerts,
+      upstreamGroupId: `${prefix}-telemetry`,
+      upstreamTopic: TELEMETRY_TOPICS.samples,
+      holdBackMs: DEFAULT_WINDOW_GRACE_MS,
+    },
+    60_000,
+    engine,
+  );
+
 const rows = (database: string): Promise<Record<string, string[]>> =>
   readTables(pipeline.clickhouse, database, QUERIES);
 
 beforeAll(async () => {
   pipeline = await startPipelineStack(
-    [`${TELEMETRY_TOPICS.samples}:1`, `${TELEMETRY_TOPICS.feeds}:1`, `${TELEMETRY_TOPICS.alerts}:1`],
+    [`${TELEMETRY_TOPICS.samples}:4`, `${TELEMETRY_TOPICS.feeds}:1`, `${TELEMETRY_TOPICS.alerts}:1`],
     ['uninterrupted', 'crashed'],
   );
   const produced = await runStadion([
@@ -64,8 +85,19 @@ afterAll(async () => {
 
 describe('the telemetry topology after SIGKILL mid-stream', () => {
   it('writes exactly the rows of an uninterrupted run', async () => {
-    const reference = startEngine(pipeline.env('uninterrupted'), ['--group', 'uninterrupted'], 'telemetry');
-    await waitForCompletion(pipeline.admin, 'uninterrupted', 120_000, reference, TELEMETRY_TOPICS.samples);
+    const reference = startEngine(
+      pipeline.env('uninterrupted'),
+      ['--group-prefix', 'uninterrupted'],
+      ['telemetry', 'telemetry-incidents'],
+    );
+    await waitForCompletion(
+      pipeline.admin,
+      'uninterrupted-telemetry',
+      120_000,
+      reference,
+      TELEMETRY_TOPICS.samples,
+    );
+    await incidentsDecided('uninterrupted', reference);
     expect(await reference.kill('SIGTERM')).toBe(0);
     const expected = await rows('uninterrupted');
     expect(expected['alerts']?.length).toBeGreaterThan(100);
@@ -73,9 +105,11 @@ describe('the telemetry topology after SIGKILL mid-stream', () => {
 
     await crashAndFinish(pipeline, {
       topology: 'telemetry',
+      alongside: ['telemetry-incidents'],
       topic: TELEMETRY_TOPICS.samples,
       total: samples,
       what: 'samples',
+      finished: (engine) => incidentsDecided('crashed', engine),
     });
     const actual = await rows('crashed');
     for (const name of Object.keys(QUERIES)) expect(actual[name], name).toEqual(expected[name]);

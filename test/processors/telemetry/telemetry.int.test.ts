@@ -10,10 +10,15 @@ import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateTelemetry } from '../../../processors/telemetry/simulate/index.ts';
-import { TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
+import { DEFAULT_WINDOW_GRACE_MS, TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
 import { PERCENTILE_RELATIVE_ACCURACY } from '../../../processors/telemetry/window-aggregate.ts';
 import type { SlaAlert } from '../../../schemas/generated.ts';
-import { startEngine, waitForCompletion, type EngineProcess } from '../../engine/runtime/engine-process.ts';
+import {
+  startEngine,
+  waitForCompletion,
+  waitForUpstreamWatermark,
+  type EngineProcess,
+} from '../../engine/runtime/engine-process.ts';
 import { startPipelineStack, type PipelineStack } from '../../support/pipeline-stack.ts';
 import { runStadion } from '../../support/stack-process.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -31,12 +36,17 @@ async function select<T>(query: string): Promise<T[]> {
 }
 
 beforeAll(async () => {
+  // Samples in 4 partitions: the alerts of every partition meet in telemetry-incidents.
   pipeline = await startPipelineStack([
-    `${TELEMETRY_TOPICS.samples}:1`,
+    `${TELEMETRY_TOPICS.samples}:4`,
     `${TELEMETRY_TOPICS.feeds}:1`,
     `${TELEMETRY_TOPICS.alerts}:1`,
   ]);
-  engine = startEngine({ ...pipeline.stack.env }, ['--group', 'telemetry-test'], 'telemetry');
+  engine = startEngine(
+    { ...pipeline.stack.env },
+    ['--group-prefix', 'test'],
+    ['telemetry', 'telemetry-incidents'],
+  );
 });
 
 afterAll(async () => {
@@ -70,7 +80,19 @@ describe('the telemetry pipeline on the local stack', () => {
       pipeline.dataDir,
     ]);
     expect(simulated.code, simulated.stderr).toBe(0);
-    await waitForCompletion(pipeline.admin, 'telemetry-test', 120_000, engine, TELEMETRY_TOPICS.samples);
+    await waitForCompletion(pipeline.admin, 'test-telemetry', 120_000, engine, TELEMETRY_TOPICS.samples);
+    await waitForUpstreamWatermark(
+      pipeline.admin,
+      {
+        groupId: 'test-telemetry-incidents',
+        topic: TELEMETRY_TOPICS.alerts,
+        upstreamGroupId: 'test-telemetry',
+        upstreamTopic: TELEMETRY_TOPICS.samples,
+        holdBackMs: DEFAULT_WINDOW_GRACE_MS,
+      },
+      60_000,
+      engine,
+    );
 
     const sim = simulateTelemetry({ seed: SEED, ...SIM_OPTIONS });
     expect(new Set(sim.incidents.map((i) => (i.blip ? 'blip' : i.kind))).size).toBe(4);
