@@ -1,13 +1,15 @@
 /**
  * The telemetry pipeline end to end on the local stack: sustained samples per second, and alert latency.
  *
- *   npx tsx bench/telemetry-throughput.ts [backlogSeconds=60] [latencySeconds=100] [latencyFeeds=100] [flushIntervalMs=500]
+ *   npx tsx bench/telemetry-throughput.ts [backlogSeconds=60] [latencySeconds=100] [latencyFeeds=100] [flushIntervalMs=500] [instances=2]
  *
  * 1. Throughput: a Games-scale load (500 feeds x 30 broadcasters, every pair live: 15,000 samples per
  *    second of event time) for `backlogSeconds` of event time is produced to telemetry.samples first;
- *    then `stadion run telemetry` (Avro decode, raw samples to ClickHouse in bulk, 10 s and 1-minute windows with
- *    RTT/latency sketches per pair, SLA state machine, correlation, 6 ClickHouse tables, the alerts topic,
- *    changelogs) is timed from its first record to its last commit.
+ *    then `instances` x `stadion run telemetry` under one group prefix, sharing 4 samples partitions
+ *    (Avro decode, raw samples to ClickHouse in bulk, 10 s and 1-minute windows with RTT/latency sketches
+ *    per pair, SLA state machine, 4 ClickHouse tables, the alerts topic, changelogs), the first instance
+ *    also running telemetry-incidents (correlation of the alerts into 2 more tables), is timed from the
+ *    first record to the last samples commit.
  * 2. Latency: `latencyFeeds` feeds x 30 broadcasters (every pair live; 100 feeds: 3,000 samples/s, a
  *    load the engine sustains here) produced in real time (event times moved to the wall clock) for
  *    `latencySeconds`, with a POP-wide degradation and an encoder fault injected; a plain kafkajs
@@ -36,6 +38,7 @@ const backlogSeconds = Number(process.argv[2] ?? 60);
 const latencySeconds = Number(process.argv[3] ?? 100);
 const latencyFeeds = Number(process.argv[4] ?? 100);
 const flushIntervalMs = process.argv[5] ?? '500';
+const instances = Number(process.argv[6] ?? 2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const GAMES: TelemetrySimulationOptions = {
   feeds: 500,
@@ -48,7 +51,7 @@ const GAMES: TelemetrySimulationOptions = {
 const dataDir = await makeDataDir();
 const stack = await startStackProcess(dataDir, [
   '--topic',
-  `${TELEMETRY_TOPICS.samples}:1`,
+  `${TELEMETRY_TOPICS.samples}:4`,
   '--topic',
   `${TELEMETRY_TOPICS.feeds}:1`,
   '--topic',
@@ -88,39 +91,47 @@ try {
   // STADION_BENCH_ENGINE_LOG=file keeps its debug log (every flush with its durations).
   const profileDir = process.env['STADION_BENCH_CPU_PROF'];
   const logFile = process.env['STADION_BENCH_ENGINE_LOG'];
-  const engine = startEngine(
-    { ...stack.env },
-    [
-      '--group',
-      'bench-telemetry',
-      '--flush-interval-ms',
-      flushIntervalMs,
-      ...(logFile === undefined ? [] : ['--log-level', 'debug']),
-    ],
-    'telemetry',
-    [
-      // Node options of the engine: STADION_BENCH_NODE_ARGS="--max-semi-space-size=64".
-      ...(process.env['STADION_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
-      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
-    ],
+  const engines = Array.from({ length: instances }, (_, i) =>
+    startEngine(
+      { ...stack.env },
+      [
+        '--group-prefix',
+        'bench',
+        '--flush-interval-ms',
+        flushIntervalMs,
+        ...(logFile === undefined ? [] : ['--log-level', 'debug']),
+      ],
+      // Correlation in the first instance only: with several members joining the one-partition
+      // telemetry-incidents group at once, the mock coordinator kept rebalancing it (docs/telemetry.md).
+      i === 0 ? ['telemetry', 'telemetry-incidents'] : ['telemetry'],
+      [
+        // Node options of the engines: STADION_BENCH_NODE_ARGS="--max-semi-space-size=64".
+        ...(process.env['STADION_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+        ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${i}`]),
+      ],
+    ),
   );
   let firstAt = 0;
   let peakRssMb = 0;
   for (;;) {
-    const text = await metricsOf(engine.output);
-    const recordsIn = Number(/^stadion_records_in_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
-    peakRssMb = Math.max(
-      peakRssMb,
-      Number(/^stadion_process_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? 0) / 2 ** 20,
-    );
+    let recordsIn = 0;
+    for (const engine of engines) {
+      const text = await metricsOf(engine.output);
+      for (const match of text.matchAll(/^stadion_records_in_total\{[^}]*\} (\d+)/gm))
+        recordsIn += Number(match[1]);
+      peakRssMb = Math.max(
+        peakRssMb,
+        Number(/^stadion_process_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? 0) / 2 ** 20,
+      );
+      if (engine.child.exitCode !== null) throw new Error(`engine exited: ${engine.output()}`);
+    }
     if (recordsIn > 0 && firstAt === 0) firstAt = performance.now();
     if ((await committed('bench-telemetry')) >= sent) break;
-    if (engine.child.exitCode !== null) throw new Error(`engine exited: ${engine.output()}`);
     await sleep(50);
   }
   const seconds = (performance.now() - firstAt) / 1000;
   console.log(
-    `stadion run telemetry: ${Math.round(sent / seconds)} samples/s end to end (${sent} in ${seconds.toFixed(2)} s); peak RSS ${Math.round(peakRssMb)} MB`,
+    `stadion run telemetry x ${instances} (+ telemetry-incidents): ${Math.round(sent / seconds)} samples/s end to end (${sent} in ${seconds.toFixed(2)} s); peak RSS ${Math.round(peakRssMb)} MB per instance`,
   );
 
   // Latency: real time, Games load, incidents early enough to open and clear.
@@ -159,8 +170,8 @@ try {
   while (latenciesMs.length < expected && Date.now() < waitUntilMs) await sleep(100);
   await consumer.disconnect();
   await producer.disconnect();
-  await engine.kill('SIGTERM');
-  if (logFile !== undefined) await writeFile(logFile, engine.output());
+  await Promise.all(engines.map((engine) => engine.kill('SIGTERM')));
+  if (logFile !== undefined) await writeFile(logFile, engines.map((engine) => engine.output()).join(''));
   latenciesMs.sort((a, b) => a - b);
   const q = (p: number): number => latenciesMs[Math.floor(p * (latenciesMs.length - 1))] ?? Number.NaN;
   console.log(

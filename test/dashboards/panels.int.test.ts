@@ -16,9 +16,13 @@ import { DASHBOARDS_JSON_DIR } from '../../dashboards/render.ts';
 import { CLICKHOUSE_PLUGIN_ID } from '../../dashboards/shared/datasources.ts';
 import type { TimeRange } from '../../dashboards/shared/expand.ts';
 import { panelTargets } from '../../dashboards/shared/inspect.ts';
-import { TELEMETRY_TOPICS } from '../../processors/telemetry/topology.ts';
+import { DEFAULT_WINDOW_GRACE_MS, TELEMETRY_TOPICS } from '../../processors/telemetry/topology.ts';
 import { TRAFFIC_TOPICS } from '../../processors/traffic/topology.ts';
-import { startEngine, waitForCompletion } from '../engine/runtime/engine-process.ts';
+import {
+  startEngine,
+  waitForCompletion,
+  waitForUpstreamWatermark,
+} from '../engine/runtime/engine-process.ts';
 import {
   makeDataDir,
   removeDataDir,
@@ -53,9 +57,9 @@ const SIMULATIONS: readonly Simulation[] = [
   {
     tag: 'telemetry',
     // Five minutes of 20 feeds to 5 broadcasters through 3 POPs with a POP, a feed and a broadcaster
-    // incident and blips (a fixed simulated morning), through `stadion run telemetry`.
+    // incident and blips (a fixed simulated morning), through `stadion run telemetry telemetry-incidents`.
     run: async ({ dataDir, env, admin }) => {
-      const engine = startEngine(env, ['--group', 'dashboards-telemetry'], 'telemetry');
+      const engine = startEngine(env, ['--group-prefix', 'dashboards'], ['telemetry', 'telemetry-incidents']);
       try {
         await stadion(
           [
@@ -74,6 +78,18 @@ const SIMULATIONS: readonly Simulation[] = [
           ['--seed', String(seed), '--data-dir', dataDir],
         );
         await waitForCompletion(admin, 'dashboards-telemetry', 120_000, engine, TELEMETRY_TOPICS.samples);
+        await waitForUpstreamWatermark(
+          admin,
+          {
+            groupId: 'dashboards-telemetry-incidents',
+            topic: TELEMETRY_TOPICS.alerts,
+            upstreamGroupId: 'dashboards-telemetry',
+            upstreamTopic: TELEMETRY_TOPICS.samples,
+            holdBackMs: DEFAULT_WINDOW_GRACE_MS,
+          },
+          60_000,
+          engine,
+        );
       } finally {
         await engine.kill('SIGTERM');
       }
