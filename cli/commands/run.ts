@@ -89,6 +89,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       );
     return entry;
   });
+  const upstreamOf = entries.flatMap((e) => e.graph.sources.flatMap((s) => s.watermarkFrom?.topology ?? []));
+  if (values.group !== undefined && upstreamOf.length > 0)
+    // --group names this topology's group only: the upstream's would silently stay stadion-<upstream>.
+    throw new StadionError(
+      'USAGE',
+      `run: ${positionals.join(', ')} takes its watermark from ${upstreamOf.join(', ')}: name the groups with --group-prefix`,
+    );
   const policy = values['bad-records'] ?? 'dead-letter';
   if (policy !== 'dead-letter' && policy !== 'skip' && policy !== 'fail') {
     throw new StadionError('USAGE', `run: --bad-records must be dead-letter, skip or fail, got "${policy}"`);

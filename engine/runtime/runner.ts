@@ -40,6 +40,8 @@ import type { EngineMetrics } from './metrics.ts';
 import { Task, type SinkOutput } from './task.ts';
 import { TopicMirror } from './topic-mirror.ts';
 
+/** Upstream watermarks a partition keeps waiting to apply (UpstreamWatermark); older ones are dropped. */
+const MAX_UPSTREAM_TARGETS = 64;
 /** How often the changelog mirror forgets deleted keys that every owner has committed past. */
 const MIRROR_PRUNE_INTERVAL_MS = 30_000;
 /**
@@ -185,10 +187,12 @@ interface PartitionState {
   lastActivityMs: number;
   lock: Promise<void>;
   /**
-   * For a source with an upstream watermark: the watermark last read from the upstream commits, to apply
-   * once the partition has consumed up to `untilOffset` (the topic's end when it was read).
+   * For a source with an upstream watermark: the watermarks read from the upstream commits, oldest
+   * first, each to apply once the partition has consumed up to `untilOffset` (the topic's end when it
+   * was read). A newer one never replaces one not yet reached, so a partition that is behind still
+   * moves.
    */
-  upstream: { watermarkMs: number; untilOffset: number } | undefined;
+  upstream: Array<{ watermarkMs: number; untilOffset: number }>;
 }
 
 export class TopologyRunner {
@@ -329,6 +333,7 @@ export class TopologyRunner {
         partitions,
       }));
       this.#assigned = assigned;
+      this.#creatingStates.clear(); // a state still being built belongs to the previous generation
       this.#logger.info('joined group', {
         generation: this.#generation,
         assignment: event.payload.memberAssignment,
@@ -768,8 +773,8 @@ export class TopologyRunner {
     if (existing !== undefined && existing.generation === this.#generation) return existing;
     const inFlight = this.#creatingStates.get(id);
     if (inFlight !== undefined) return inFlight;
-    const creating = this.#createPartitionState(source, partition).finally(() => {
-      this.#creatingStates.delete(id);
+    const creating: Promise<PartitionState> = this.#createPartitionState(source, partition).finally(() => {
+      if (this.#creatingStates.get(id) === creating) this.#creatingStates.delete(id);
     });
     this.#creatingStates.set(id, creating);
     return creating;
@@ -851,7 +856,7 @@ export class TopologyRunner {
       lastFlushMs: Date.now(),
       lastActivityMs: Date.now(),
       lock: Promise.resolve(),
-      upstream: undefined,
+      upstream: [],
     };
     this.#partitions.set(id, state);
     this.#logger.info('partition assigned', {
@@ -910,9 +915,11 @@ export class TopologyRunner {
             await this.#flush(state, 'idle');
             return;
           }
-          const upstream = state.upstream;
-          if (upstream !== undefined && state.nextOffset >= upstream.untilOffset) {
-            state.upstream = undefined;
+          // The newest upstream watermark the partition has consumed far enough for.
+          const reached = state.upstream.filter((u) => state.nextOffset >= u.untilOffset).length;
+          const upstream = state.upstream[reached - 1];
+          if (upstream !== undefined) {
+            state.upstream.splice(0, reached);
             if (upstream.watermarkMs > state.task.watermarkMs) {
               // Like an idle advance: flushed at once, so the commit records where it happened.
               state.task.advanceWatermark(upstream.watermarkMs);
@@ -976,8 +983,14 @@ export class TopologyRunner {
       const end = ends.find((e) => e.partition === state.partition);
       if (end === undefined) continue;
       const candidate = watermarkMs - from.holdBackMs;
-      if (candidate > state.task.watermarkMs && candidate > (state.upstream?.watermarkMs ?? -Infinity))
-        state.upstream = { watermarkMs: candidate, untilOffset: Number(end.high) };
+      const last = state.upstream.at(-1);
+      if (candidate > state.task.watermarkMs && candidate > (last?.watermarkMs ?? -Infinity)) {
+        const untilOffset = Number(end.high);
+        // A target at the same offset as the last one supersedes it; a bounded queue otherwise.
+        if (last !== undefined && last.untilOffset >= untilOffset) state.upstream.pop();
+        state.upstream.push({ watermarkMs: candidate, untilOffset });
+        if (state.upstream.length > MAX_UPSTREAM_TARGETS) state.upstream.splice(0, 1);
+      }
     }
   }
 

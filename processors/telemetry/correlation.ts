@@ -15,6 +15,7 @@
  * from the samples' partitions: a replay gives the same incidents.
  */
 import type { SlaAlert } from '../../schemas/generated.ts';
+import { alertIdOf } from './sla.ts';
 
 export type IncidentScope = 'pop' | 'feed' | 'broadcaster' | 'pair';
 
@@ -126,13 +127,18 @@ export function correlate(members: readonly IncidentMember[], detectedMs: number
   return incidents;
 }
 
-/** How long (event time) the ids of decided alerts are kept, to recognise repeats. @default 10 min */
-export const REPEAT_HORIZON_MS = 600_000;
-
-/** An opened alert waiting for the watermark, with the end of the window that opened it. */
-export interface WaitingMember extends IncidentMember {
-  readonly openedMs: number;
-}
+/**
+ * An opened alert as the correlation state keeps it (compact: the state is one key, written to the
+ * changelog at every flush that changed it): feed, broadcaster, POP, breach start, and the end of the
+ * window that opened it. The alert id is `feedId/broadcasterId/breachStartMs` (sla.ts).
+ */
+export type StoredAlert = readonly [
+  feedId: string,
+  broadcasterId: string,
+  popId: string,
+  breachStartMs: number,
+  openedMs: number,
+];
 
 /**
  * The correlation state. Alerts may arrive out of event-time order (they come from many partitions), so
@@ -141,15 +147,13 @@ export interface WaitingMember extends IncidentMember {
  */
 export interface CorrelationState {
   /** Received, not yet reached by the watermark. */
-  readonly waiting: readonly WaitingMember[];
+  readonly waiting: readonly StoredAlert[];
   /** The cluster being gathered (alerts the watermark reached). */
-  readonly members: readonly IncidentMember[];
+  readonly members: readonly StoredAlert[];
   /** Event time of the cluster's last opening (the deciding window's end), ms. */
   readonly lastOpenedMs: number;
-  /** The watermark alerts were taken up to; -Infinity before any (JSON: null). */
+  /** The watermark alerts were taken up to; null before any. */
   readonly releasedUpToMs: number | null;
-  /** Ids and opening times of alerts already taken, for REPEAT_HORIZON_MS: repeats are ignored. */
-  readonly taken: ReadonlyArray<readonly [alertId: string, openedMs: number]>;
 }
 
 export const EMPTY_CORRELATION: CorrelationState = Object.freeze({
@@ -157,7 +161,6 @@ export const EMPTY_CORRELATION: CorrelationState = Object.freeze({
   members: [],
   lastOpenedMs: 0,
   releasedUpToMs: null,
-  taken: [],
 });
 
 export function memberOf(alert: SlaAlert): IncidentMember {
@@ -170,67 +173,75 @@ export function memberOf(alert: SlaAlert): IncidentMember {
   };
 }
 
-type Step = { state: CorrelationState | undefined; incidents: Incident[] };
+const storedOf = (alert: SlaAlert): StoredAlert => [
+  alert.feedId,
+  alert.broadcasterId,
+  alert.popId,
+  alert.breachStartMs,
+  alert.windowEndMs,
+];
+
+const idOf = (a: StoredAlert): string => alertIdOf(a[0], a[1], a[3]);
+
+const memberFrom = (a: StoredAlert): IncidentMember => ({
+  alertId: idOf(a),
+  feedId: a[0],
+  broadcasterId: a[1],
+  popId: a[2],
+  breachStartMs: a[3],
+});
+
+type Step = { state: CorrelationState; incidents: Incident[] };
 
 /**
- * Receives an opened alert. It waits for the watermark, unless it repeats one already received (an
- * upstream replay sends its alerts again: ignored) or the watermark has already passed it (late: it is
- * decided alone at once rather than dropped).
+ * Receives an opened alert. It waits for the watermark, unless it repeats one still waiting or in the
+ * cluster (an upstream replay sends its uncommitted alerts again, always above the watermark: the
+ * upstream commit that would move the watermark past them never happened), or the watermark has
+ * already passed it (late, which the upstream watermark rules out: it is decided alone at once rather
+ * than dropped).
  */
 export function correlationReceive(state: CorrelationState, alert: SlaAlert): Step {
-  const id = alert.alertId;
-  if (state.waiting.some((m) => m.alertId === id) || state.taken.some(([taken]) => taken === id))
-    return { state, incidents: [] };
-  const member = memberOf(alert);
-  if (state.releasedUpToMs !== null && alert.windowEndMs <= state.releasedUpToMs) {
-    return {
-      state: { ...state, taken: [...state.taken, [id, alert.windowEndMs]] },
-      incidents: correlate([member], state.releasedUpToMs),
-    };
-  }
-  return {
-    state: { ...state, waiting: [...state.waiting, { ...member, openedMs: alert.windowEndMs }] },
-    incidents: [],
-  };
+  const id = alertIdOf(alert.feedId, alert.broadcasterId, alert.breachStartMs);
+  const same = (a: StoredAlert): boolean => idOf(a) === id;
+  if (state.waiting.some(same) || state.members.some(same)) return { state, incidents: [] };
+  if (state.releasedUpToMs !== null && alert.windowEndMs <= state.releasedUpToMs)
+    return { state, incidents: correlate([memberOf(alert)], state.releasedUpToMs) };
+  return { state: { ...state, waiting: [...state.waiting, storedOf(alert)] }, incidents: [] };
 }
 
 /**
  * Takes the waiting alerts the watermark reached, in event-time order (ties by alert id): an alert
  * opened more than `gapMs` after the cluster's last opening decides the cluster first. Then decides the
- * cluster once the watermark passed its last opening + `gapMs`. Undefined state: nothing left to keep.
+ * cluster once the watermark passed its last opening + `gapMs`.
  */
 export function correlationAtWatermark(state: CorrelationState, watermarkMs: number, gapMs: number): Step {
   const incidents: Incident[] = [];
   const reached = state.waiting
-    .filter((m) => m.openedMs <= watermarkMs)
-    .sort((a, b) => a.openedMs - b.openedMs || (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0));
+    .filter((a) => a[4] <= watermarkMs)
+    .map((a) => [a, idOf(a)] as const)
+    .sort(([a, idA], [b, idB]) => a[4] - b[4] || (idA < idB ? -1 : idA > idB ? 1 : 0));
   let members = state.members;
   let lastOpenedMs = state.lastOpenedMs;
-  for (const { openedMs, ...member } of reached) {
+  for (const [alert] of reached) {
+    const openedMs = alert[4];
     if (members.length > 0 && openedMs - lastOpenedMs > gapMs) {
-      incidents.push(...correlate(members, lastOpenedMs + gapMs));
+      incidents.push(...correlate(members.map(memberFrom), lastOpenedMs + gapMs));
       members = [];
     }
     lastOpenedMs = members.length === 0 ? openedMs : Math.max(lastOpenedMs, openedMs);
-    members = [...members, member];
+    members = [...members, alert];
   }
   if (members.length > 0 && watermarkMs >= lastOpenedMs + gapMs) {
-    incidents.push(...correlate(members, lastOpenedMs + gapMs));
+    incidents.push(...correlate(members.map(memberFrom), lastOpenedMs + gapMs));
     members = [];
   }
-  const taken = [
-    ...state.taken.filter(([, openedMs]) => openedMs > watermarkMs - REPEAT_HORIZON_MS),
-    ...reached.map((m) => [m.alertId, m.openedMs] as const),
-  ];
-  const waiting =
-    reached.length === 0 ? state.waiting : state.waiting.filter((m) => m.openedMs > watermarkMs);
-  const next: CorrelationState = {
-    waiting,
-    members,
-    lastOpenedMs: members.length === 0 ? 0 : lastOpenedMs,
-    releasedUpToMs: Math.max(state.releasedUpToMs ?? watermarkMs, watermarkMs),
-    taken,
+  return {
+    state: {
+      waiting: reached.length === 0 ? state.waiting : state.waiting.filter((a) => a[4] > watermarkMs),
+      members,
+      lastOpenedMs: members.length === 0 ? 0 : lastOpenedMs,
+      releasedUpToMs: Math.max(state.releasedUpToMs ?? watermarkMs, watermarkMs),
+    },
+    incidents,
   };
-  const empty = waiting.length === 0 && members.length === 0 && taken.length === 0;
-  return { state: empty ? undefined : next, incidents };
 }

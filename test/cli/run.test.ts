@@ -15,6 +15,12 @@ describe('stadion run', () => {
     await expect(runCommand(['telemetry', '--group-prefix', 'a b'])).rejects.toThrow(/--group-prefix takes/);
   });
 
+  it('refuses --group for a topology whose watermark comes from another topology’s group', async () => {
+    await expect(runCommand(['telemetry-incidents', '--group', 'g'])).rejects.toThrow(
+      /takes its watermark from telemetry: name the groups with --group-prefix/,
+    );
+  });
+
   it('refuses an unknown topology before touching any service', async () => {
     await expect(runCommand(['no-such-topology'])).rejects.toThrow(/unknown topology "no-such-topology"/);
   });

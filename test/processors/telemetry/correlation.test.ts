@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   EMPTY_CORRELATION,
-  REPEAT_HORIZON_MS,
   correlate,
   correlationAtWatermark,
   correlationReceive,
@@ -90,8 +89,8 @@ describe('incident correlation', () => {
   function run(alerts: readonly SlaAlert[], watermarks: ReadonlyMap<number, number>, endMs: number) {
     let state: CorrelationState = EMPTY_CORRELATION;
     const incidents: Incident[] = [];
-    const apply = (step: { state: CorrelationState | undefined; incidents: Incident[] }) => {
-      state = step.state ?? EMPTY_CORRELATION;
+    const apply = (step: { state: CorrelationState; incidents: Incident[] }) => {
+      state = step.state;
       incidents.push(...step.incidents);
     };
     alerts.forEach((a, index) => {
@@ -105,17 +104,17 @@ describe('incident correlation', () => {
 
   it('clusters openings within the gap and decides a cluster once the watermark passes it', () => {
     let step = correlationReceive(EMPTY_CORRELATION, alert('f1', 'b1', 100_000));
-    step = correlationReceive(step.state ?? EMPTY_CORRELATION, alert('f1', 'b5', 110_000));
+    step = correlationReceive(step.state, alert('f1', 'b5', 110_000));
     expect(step.incidents).toEqual([]);
-    const waiting = step.state ?? EMPTY_CORRELATION;
+    const waiting = step.state;
     expect(correlationAtWatermark(waiting, 124_999, 15_000).incidents).toEqual([]);
     const decided = correlationAtWatermark(waiting, 125_000, 15_000);
     expect(decided.incidents.map((i) => [i.incidentId, i.detectedMs])).toEqual([['feed:f1:90000', 125_000]]);
     // An opening more than the gap after the cluster's last decides the cluster first.
     const later = correlationReceive(waiting, alert('f2', 'b2', 200_000));
-    const next = correlationAtWatermark(later.state ?? EMPTY_CORRELATION, 200_000, 15_000);
+    const next = correlationAtWatermark(later.state, 200_000, 15_000);
     expect(next.incidents.map((i) => i.scope)).toEqual(['feed']);
-    expect(next.state?.members.length).toBe(1);
+    expect(next.state.members.length).toBe(1);
   });
 
   it('gives the same incidents whatever order the alerts arrive in and wherever the watermark moves', () => {
@@ -140,15 +139,15 @@ describe('incident correlation', () => {
         fc.array(fc.nat(alerts.length - 1), { maxLength: 6 }),
         fc.nat(alerts.length - 1),
         (shuffled, at, repeat) => {
+          // An upstream replay repeats an alert while its original still waits (the watermark cannot
+          // pass an alert whose upstream flush never committed): here right after it.
+          const withRepeat = shuffled.flatMap((a, index) => (index === repeat ? [a, a] : [a]));
           // A watermark after an alert never passes an alert still to come (the upstream guarantee).
           const watermarks = new Map<number, number>();
           for (const index of at) {
-            const pending = shuffled.slice(index + 1).map((a) => a.windowEndMs);
+            const pending = withRepeat.slice(index + 1).map((a) => a.windowEndMs);
             watermarks.set(index, Math.min(200_000, ...pending) - 1);
           }
-          const withRepeat = [...shuffled, shuffled[repeat] ?? alerts[0]].filter(
-            (a): a is SlaAlert => a !== undefined,
-          );
           expect(run(withRepeat, watermarks, 200_000).incidents).toEqual(expected);
         },
       ),
@@ -158,11 +157,15 @@ describe('incident correlation', () => {
   it('decides an alert the watermark already passed alone at once, and ignores repeats', () => {
     const first = run([alert('f1', 'b1', 100_000)], new Map(), 150_000);
     expect(first.incidents.map((i) => i.scope)).toEqual(['pair']);
-    const state = first.state;
-    expect(correlationReceive(state, alert('f1', 'b1', 100_000)).incidents).toEqual([]);
-    const late = correlationReceive(state, alert('f2', 'b2', 120_000));
-    expect(late.incidents.map((i) => [i.incidentId, i.detectedMs])).toEqual([['pair:f2/b2:110000', 150_000]]);
-    // Repeats are recognised for REPEAT_HORIZON_MS of event time, then forgotten with the state.
-    expect(correlationAtWatermark(state, 100_000 + REPEAT_HORIZON_MS, 15_000).state).toBeUndefined();
+    const waiting = correlationReceive(first.state, alert('f3', 'b3', 160_000)).state;
+    expect(correlationReceive(waiting, alert('f3', 'b3', 160_000)).state).toBe(waiting);
+    // Late: decided alone at once, even after a long quiet (the state keeps where it released to).
+    const quiet = correlationAtWatermark(waiting, 3_600_000, 15_000);
+    expect(quiet.state.waiting).toEqual([]);
+    const late = correlationReceive(quiet.state, alert('f2', 'b2', 120_000));
+    expect(late.incidents.map((i) => [i.incidentId, i.detectedMs])).toEqual([
+      ['pair:f2/b2:110000', 3_600_000],
+    ]);
+    expect(JSON.parse(JSON.stringify(late.state))).toEqual(late.state);
   });
 });
