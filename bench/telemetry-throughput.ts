@@ -20,6 +20,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createClickHouse } from '../engine/clients/clickhouse.ts';
 import { createKafka } from '../engine/clients/kafka.ts';
 import { createSchemaRegistry } from '../engine/clients/registry.ts';
 import { loadConfig } from '../engine/config/config.ts';
@@ -159,6 +160,27 @@ try {
         latenciesMs.push(arrivedMs - alert.windowEndMs);
     },
   });
+  // Incidents: the wall time each first shows in ClickHouse minus its detection time (event time: the
+  // last opening plus the cluster gap, the earliest moment it can be decided).
+  const clickhouse = createClickHouse(config.clickhouse);
+  const incidentLatenciesMs = new Map<string, number>();
+  const polling = { on: true };
+  const pollIncidents = (async () => {
+    while (polling.on) {
+      const rows = await (
+        await clickhouse.query({
+          query: `SELECT incident_id, toUnixTimestamp64Milli(detected_at) AS detected FROM telemetry_incidents
+                  WHERE detected_at >= fromUnixTimestamp64Milli(${liveStartMs})`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ incident_id: string; detected: string }>();
+      const seenMs = Date.now();
+      for (const row of rows)
+        if (!incidentLatenciesMs.has(row.incident_id))
+          incidentLatenciesMs.set(row.incident_id, seenMs - Number(row.detected));
+      await sleep(250);
+    }
+  })();
   t = performance.now();
   const paced = await produceSamples(producer, registry, live.samples(), {
     rate: 'realtime',
@@ -167,7 +189,14 @@ try {
   const paceS = (performance.now() - t) / 1000;
   const expected = live.incidents.reduce((n, i) => n + i.pairs.length, 0);
   const waitUntilMs = Date.now() + 60_000;
-  while (latenciesMs.length < expected && Date.now() < waitUntilMs) await sleep(100);
+  while (
+    (latenciesMs.length < expected || incidentLatenciesMs.size < live.incidents.length) &&
+    Date.now() < waitUntilMs
+  )
+    await sleep(100);
+  polling.on = false;
+  await pollIncidents;
+  await clickhouse.close();
   await consumer.disconnect();
   await producer.disconnect();
   await Promise.all(engines.map((engine) => engine.kill('SIGTERM')));
@@ -178,6 +207,11 @@ try {
     `latency at ${Math.round(paced.sent / paceS)} samples/s in real time (${paceS.toFixed(1)} s): ${latenciesMs.length} alerts opened ` +
       `(${expected} pairs injected); window end to alert on the topic p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms; ` +
       `breach start to alert = that + ${ALERT_WINDOW_MS} ms`,
+  );
+  const incidentMs = [...incidentLatenciesMs.values()].sort((a, b) => a - b);
+  console.log(
+    `incidents: ${incidentMs.length} in ClickHouse (${live.incidents.length} injected); detection (last opening + ` +
+      `cluster gap, event time) to the row: ${incidentMs.map((ms) => `${ms} ms`).join(', ')}`,
   );
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
 } finally {
