@@ -1039,7 +1039,12 @@ export class TopologyRunner {
       if (state.pending.watermarkMs !== null) state.task.advanceWatermark(state.pending.watermarkMs);
     }
     const watermark = Number.isFinite(state.task.watermarkMs) ? state.task.watermarkMs : null;
-    this.#sendEager(state); // keeps eager sinks in order: their outputs go through the chain
+    // An advance by the wall clock or a poll (idle, upstream) is repeated by a replay only once its
+    // pending mark is committed: what it emitted for eager sinks is then written with the flush's sinks,
+    // after that mark (and after the eager sends before it, to keep their order). Otherwise eager
+    // outputs go now, through the chain, in order.
+    const deferEager = reason === 'idle' || reason === 'upstream';
+    if (!deferEager) this.#sendEager(state);
     const outputs = state.task.drainOutputs();
     const late = state.task.late.splice(0);
     const deadLetters = state.deadLetters.splice(0);
@@ -1151,6 +1156,7 @@ export class TopologyRunner {
       );
       const t1 = performance.now();
       // 2. Sinks, dead letters, late records.
+      if (deferEager) await state.eager;
       current();
       // Sinks are independent of each other: written at once, all acknowledged before the changelogs.
       await Promise.all([
