@@ -949,6 +949,10 @@ export class TopologyRunner {
     }
   }
 
+  #groupIdOf(topology: string): string {
+    return (this.#options.groupIdOf ?? defaultGroupId)(topology);
+  }
+
   /**
    * For partitions whose watermark comes from upstream commits (UpstreamWatermark): reads the upstream
    * group's committed watermarks, then this topic's end offsets. In that order, every record the
@@ -956,10 +960,6 @@ export class TopologyRunner {
    * end offsets read. The watermark is applied once the partition has consumed that far.
    * An upstream partition that was never committed holds the watermark back, unless its log is empty.
    */
-  #groupIdOf(topology: string): string {
-    return (this.#options.groupIdOf ?? defaultGroupId)(topology);
-  }
-
   async #readUpstreamWatermarks(states: readonly PartitionState[]): Promise<void> {
     for (const state of states) {
       const from = state.task.source.watermarkFrom;

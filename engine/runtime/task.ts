@@ -60,12 +60,15 @@ export class Task {
   #watermarkMs = Number.NEGATIVE_INFINITY;
   #origin: RecordOrigin | undefined;
   #notifiedWatermarkMs = Number.NEGATIVE_INFINITY;
+  /** False for a source whose watermark comes from upstream commits (UpstreamWatermark): the runner moves it. */
+  readonly #recordsMoveWatermark: boolean;
 
   constructor(source: SourceNode, partition: number, tables: TableLookup) {
     this.id = `${source.topic}-${partition}`;
     this.source = source;
     this.partition = partition;
     this.#tables = tables;
+    this.#recordsMoveWatermark = source.watermarkFrom === undefined;
     this.#visit(source.children);
   }
 
@@ -78,8 +81,7 @@ export class Task {
   process(record: StreamRecord<unknown>, origin?: RecordOrigin): void {
     this.counters.recordsIn += 1;
     this.#origin = origin;
-    // A source whose watermark comes from upstream commits (UpstreamWatermark) is moved by the runner.
-    if (record.timestampMs > this.#maxEventTimeMs && this.source.watermarkFrom === undefined) {
+    if (this.#recordsMoveWatermark && record.timestampMs > this.#maxEventTimeMs) {
       this.#maxEventTimeMs = record.timestampMs;
       this.#watermarkMs = Math.max(this.#watermarkMs, record.timestampMs - this.source.maxOutOfOrdernessMs);
     }

@@ -163,16 +163,6 @@ export const EMPTY_CORRELATION: CorrelationState = Object.freeze({
   releasedUpToMs: null,
 });
 
-export function memberOf(alert: SlaAlert): IncidentMember {
-  return {
-    alertId: alert.alertId,
-    feedId: alert.feedId,
-    broadcasterId: alert.broadcasterId,
-    popId: alert.popId,
-    breachStartMs: alert.breachStartMs,
-  };
-}
-
 const storedOf = (alert: SlaAlert): StoredAlert => [
   alert.feedId,
   alert.broadcasterId,
@@ -205,7 +195,7 @@ export function correlationReceive(state: CorrelationState, alert: SlaAlert): St
   const same = (a: StoredAlert): boolean => idOf(a) === id;
   if (state.waiting.some(same) || state.members.some(same)) return { state, incidents: [] };
   if (state.releasedUpToMs !== null && alert.windowEndMs <= state.releasedUpToMs)
-    return { state, incidents: correlate([memberOf(alert)], state.releasedUpToMs) };
+    return { state, incidents: correlate([memberFrom(storedOf(alert))], state.releasedUpToMs) };
   return { state: { ...state, waiting: [...state.waiting, storedOf(alert)] }, incidents: [] };
 }
 

@@ -16,13 +16,9 @@ import { DASHBOARDS_JSON_DIR } from '../../dashboards/render.ts';
 import { CLICKHOUSE_PLUGIN_ID } from '../../dashboards/shared/datasources.ts';
 import type { TimeRange } from '../../dashboards/shared/expand.ts';
 import { panelTargets } from '../../dashboards/shared/inspect.ts';
-import { DEFAULT_WINDOW_GRACE_MS, TELEMETRY_TOPICS } from '../../processors/telemetry/topology.ts';
+import { TELEMETRY_TOPICS } from '../../processors/telemetry/topology.ts';
 import { TRAFFIC_TOPICS } from '../../processors/traffic/topology.ts';
-import {
-  startEngine,
-  waitForCompletion,
-  waitForUpstreamWatermark,
-} from '../engine/runtime/engine-process.ts';
+import { startEngine, waitForCompletion } from '../engine/runtime/engine-process.ts';
 import {
   makeDataDir,
   removeDataDir,
@@ -31,6 +27,7 @@ import {
   type StackProcess,
 } from '../support/stack-process.ts';
 import { testSeed } from '../support/random.ts';
+import { incidentsDecided } from '../processors/telemetry/incidents-decided.ts';
 import { runDashboard, type SelectionMode } from './panel-runner.ts';
 
 /**
@@ -78,18 +75,7 @@ const SIMULATIONS: readonly Simulation[] = [
           ['--seed', String(seed), '--data-dir', dataDir],
         );
         await waitForCompletion(admin, 'dashboards-telemetry', 120_000, engine, TELEMETRY_TOPICS.samples);
-        await waitForUpstreamWatermark(
-          admin,
-          {
-            groupId: 'dashboards-telemetry-incidents',
-            topic: TELEMETRY_TOPICS.alerts,
-            upstreamGroupId: 'dashboards-telemetry',
-            upstreamTopic: TELEMETRY_TOPICS.samples,
-            holdBackMs: DEFAULT_WINDOW_GRACE_MS,
-          },
-          60_000,
-          engine,
-        );
+        await incidentsDecided(admin, 'dashboards', engine);
       } finally {
         await engine.kill('SIGTERM');
       }

@@ -4,13 +4,8 @@
  * windows, alerts, incidents, and the rollup behind the views.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WINDOW_GRACE_MS, TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
-import {
-  startEngine,
-  waitForCompletion,
-  waitForUpstreamWatermark,
-  type EngineProcess,
-} from '../../engine/runtime/engine-process.ts';
+import { TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
+import { startEngine, waitForCompletion } from '../../engine/runtime/engine-process.ts';
 import {
   crashAndFinish,
   readTables,
@@ -18,6 +13,7 @@ import {
   type PipelineStack,
 } from '../../support/pipeline-stack.ts';
 import { runStadion } from '../../support/stack-process.ts';
+import { incidentsDecided } from './incidents-decided.ts';
 
 let pipeline: PipelineStack;
 let samples = 0;
@@ -32,21 +28,6 @@ const QUERIES: Readonly<Record<string, string>> = {
   rollup: `SELECT feed_id, broadcaster_id, hour, sum(windows), sum(windows_in_alert), sum(samples), minMerge(bitrate_min_kbps),
       maxMerge(rtt_max_ms) FROM {db}.telemetry_rollup_1h GROUP BY feed_id, broadcaster_id, hour ORDER BY feed_id, broadcaster_id, hour`,
 };
-
-/** Waits until telemetry-incidents (run with group prefix `prefix`) decided what the samples allow. */
-const incidentsDecided = (prefix: string, engine: EngineProcess): Promise<void> =>
-  waitForUpstreamWatermark(
-    pipeline.admin,
-    {
-      groupId: `${prefix}-telemetry-incidents`,
-      topic: TELEMETRY_TOPICS.alerts,
-      upstreamGroupId: `${prefix}-telemetry`,
-      upstreamTopic: TELEMETRY_TOPICS.samples,
-      holdBackMs: DEFAULT_WINDOW_GRACE_MS,
-    },
-    60_000,
-    engine,
-  );
 
 const rows = (database: string): Promise<Record<string, string[]>> =>
   readTables(pipeline.clickhouse, database, QUERIES);
@@ -97,7 +78,7 @@ describe('the telemetry topology after SIGKILL mid-stream', () => {
       reference,
       TELEMETRY_TOPICS.samples,
     );
-    await incidentsDecided('uninterrupted', reference);
+    await incidentsDecided(pipeline.admin, 'uninterrupted', reference);
     expect(await reference.kill('SIGTERM')).toBe(0);
     const expected = await rows('uninterrupted');
     expect(expected['alerts']?.length).toBeGreaterThan(100);
@@ -109,7 +90,7 @@ describe('the telemetry topology after SIGKILL mid-stream', () => {
       topic: TELEMETRY_TOPICS.samples,
       total: samples,
       what: 'samples',
-      finished: (engine) => incidentsDecided('crashed', engine),
+      finished: (engine) => incidentsDecided(pipeline.admin, 'crashed', engine),
     });
     const actual = await rows('crashed');
     for (const name of Object.keys(QUERIES)) expect(actual[name], name).toEqual(expected[name]);

@@ -10,18 +10,14 @@ import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateTelemetry } from '../../../processors/telemetry/simulate/index.ts';
-import { DEFAULT_WINDOW_GRACE_MS, TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
+import { TELEMETRY_TOPICS } from '../../../processors/telemetry/topology.ts';
 import { PERCENTILE_RELATIVE_ACCURACY } from '../../../processors/telemetry/window-aggregate.ts';
 import type { SlaAlert } from '../../../schemas/generated.ts';
-import {
-  startEngine,
-  waitForCompletion,
-  waitForUpstreamWatermark,
-  type EngineProcess,
-} from '../../engine/runtime/engine-process.ts';
+import { startEngine, waitForCompletion, type EngineProcess } from '../../engine/runtime/engine-process.ts';
 import { startPipelineStack, type PipelineStack } from '../../support/pipeline-stack.ts';
 import { runStadion } from '../../support/stack-process.ts';
 import { waitFor } from '../../support/wait.ts';
+import { incidentsDecided } from './incidents-decided.ts';
 import { truthProblems, type AlertLike } from './truth.ts';
 
 export const SIM_ARGS = ['--feeds', '40', '--broadcasters', '8', '--pops', '3', '--duration', '480'] as const;
@@ -81,18 +77,7 @@ describe('the telemetry pipeline on the local stack', () => {
     ]);
     expect(simulated.code, simulated.stderr).toBe(0);
     await waitForCompletion(pipeline.admin, 'test-telemetry', 120_000, engine, TELEMETRY_TOPICS.samples);
-    await waitForUpstreamWatermark(
-      pipeline.admin,
-      {
-        groupId: 'test-telemetry-incidents',
-        topic: TELEMETRY_TOPICS.alerts,
-        upstreamGroupId: 'test-telemetry',
-        upstreamTopic: TELEMETRY_TOPICS.samples,
-        holdBackMs: DEFAULT_WINDOW_GRACE_MS,
-      },
-      60_000,
-      engine,
-    );
+    await incidentsDecided(pipeline.admin, 'test', engine);
 
     const sim = simulateTelemetry({ seed: SEED, ...SIM_OPTIONS });
     expect(new Set(sim.incidents.map((i) => (i.blip ? 'blip' : i.kind))).size).toBe(4);
