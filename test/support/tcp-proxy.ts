@@ -12,6 +12,7 @@ export class TcpProxy {
   #port = 0;
   /** Delay added to every chunk the server sends back. */
   responseDelayMs = 0;
+  #trap: { pattern: RegExp; remaining: number; fired: () => void } | undefined;
 
   constructor(target: URL | { host: string; port: number }) {
     if (target instanceof URL) {
@@ -42,7 +43,19 @@ export class TcpProxy {
       };
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);
-      client.pipe(upstream);
+      client.on('data', (chunk: Buffer) => {
+        const trap = this.#trap;
+        if (trap !== undefined && trap.pattern.test(chunk.toString('latin1', 0, 4096))) {
+          trap.remaining -= 1;
+          if (trap.remaining === 0) {
+            this.#trap = undefined;
+            void this.down().then(trap.fired);
+            return;
+          }
+        }
+        upstream.write(chunk);
+      });
+      client.on('end', () => upstream.end());
       upstream.on('data', (chunk: Buffer) => {
         if (this.responseDelayMs === 0) {
           client.write(chunk);
@@ -65,6 +78,17 @@ export class TcpProxy {
     const address = server.address();
     if (typeof address === 'object' && address !== null) this.#port = address.port;
     this.#server = server;
+  }
+
+  /**
+   * Goes down when the `count`-th chunk matching `pattern` (tested on its first 4 KiB, e.g. an HTTP
+   * request line) arrives from a client, before forwarding it: an outage that starts at a known request
+   * rather than at a moment the test guesses. Resolves once down.
+   */
+  downAt(pattern: RegExp, count: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#trap = { pattern, remaining: count, fired: resolve };
+    });
   }
 
   /** Stops listening and cuts every open connection: the service looks down. */
