@@ -17,7 +17,7 @@
  *    end of the breaching window (the earliest moment the breach is known); the breach start is one window
  *    (10 s) earlier.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createClickHouse } from '../engine/clients/clickhouse.ts';
@@ -67,6 +67,20 @@ const metricsOf = async (output: () => string): Promise<string> => {
   const url = /metrics at (\S+)/.exec(output())?.[1];
   return url === undefined ? '' : (await fetch(url)).text();
 };
+// CPU time (user + system, s) of a process and its descendants, from /proc (Linux); 0 elsewhere.
+const cpuSeconds = async (pid: number | undefined): Promise<number> => {
+  if (pid === undefined) return 0;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let total = (Number(fields[11]) + Number(fields[12])) / 100;
+    const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+    for (const child of children.split(' ').filter((c) => c !== '')) total += await cpuSeconds(Number(child));
+    return total;
+  } catch {
+    return 0;
+  }
+};
 const committed = async (group: string): Promise<number> => {
   const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [TELEMETRY_TOPICS.samples] });
   return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
@@ -114,6 +128,12 @@ try {
   );
   let firstAt = 0;
   let peakRssMb = 0;
+  // The stack process holds the registry and chDB; the mock broker is its child.
+  const cpuOfAll = async (): Promise<number[]> => [
+    ...(await Promise.all(engines.map((engine) => cpuSeconds(engine.child.pid)))),
+    await cpuSeconds(stack.child.pid),
+  ];
+  let cpuAtFirst: number[] = [];
   for (;;) {
     let recordsIn = 0;
     for (const engine of engines) {
@@ -126,13 +146,25 @@ try {
       );
       if (engine.child.exitCode !== null) throw new Error(`engine exited: ${engine.output()}`);
     }
-    if (recordsIn > 0 && firstAt === 0) firstAt = performance.now();
+    if (recordsIn > 0 && firstAt === 0) {
+      firstAt = performance.now();
+      cpuAtFirst = await cpuOfAll();
+    }
     if ((await committed('bench-telemetry')) >= sent) break;
     await sleep(50);
   }
   const seconds = (performance.now() - firstAt) / 1000;
+  const cpuUsed = (await cpuOfAll()).map((c, i) => c - (cpuAtFirst[i] ?? 0));
   console.log(
     `stadion run telemetry x ${instances} (+ telemetry-incidents): ${Math.round(sent / seconds)} samples/s end to end (${sent} in ${seconds.toFixed(2)} s); peak RSS ${Math.round(peakRssMb)} MB per instance`,
+  );
+
+  console.log(
+    `CPU over those ${seconds.toFixed(2)} s: ${cpuUsed
+      .slice(0, -1)
+      .map((c, i) => `engine ${i} ${c.toFixed(1)} s`)
+      .join(', ')}, stack (broker, registry, chDB) ${cpuUsed.at(-1)?.toFixed(1)} s; ` +
+      `${(cpuUsed.reduce((a, b) => a + b, 0) / seconds).toFixed(2)} of ${cpus().length} cores busy`,
   );
 
   // Latency: real time, Games load, incidents early enough to open and clear.

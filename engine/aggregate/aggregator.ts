@@ -8,7 +8,8 @@
  *
  * Purity: `add` and `merge` never mutate their arguments; they return a new accumulator (which may
  * share unchanged parts with its inputs, since nothing mutates them). Callers may therefore keep old
- * accumulators, and the tests run every aggregator on deeply frozen values.
+ * accumulators, and the tests run every aggregator on deeply frozen values. The one exception is the
+ * optional `inPlace` path, for callers that own a private copy.
  *
  * Laws, property-tested for every aggregator here:
  * - `merge` is associative and `initialize()` is its identity;
@@ -26,6 +27,19 @@ export interface Aggregator<In, Acc, Out> {
   merge(a: Acc, b: Acc): Acc;
   /** The output for an accumulator. */
   result(acc: Acc): Out;
+  /**
+   * Optional fast path for an owner that keeps an accumulator to itself, such as a window store
+   * between flushes: fewer allocations per value. Must agree with `add` (property-tested).
+   */
+  readonly inPlace?: InPlaceAdd<In, Acc>;
+}
+
+/** Adding values to a private accumulator by mutating it. */
+export interface InPlaceAdd<In, Acc> {
+  /** An accumulator equal to `acc` that shares nothing mutable with it (`acc` may be frozen). */
+  copy(acc: Acc): Acc;
+  /** Adds `value` to `acc`, a private copy, by mutating it; returns it. Equal to `add(acc, value)`. */
+  add(acc: Acc, value: In): Acc;
 }
 
 /** Adds every value, in order, to `acc` (by default a fresh accumulator). */

@@ -1,5 +1,5 @@
 /** Aggregators for windowed and keyed aggregations; see aggregator.ts for the contract. */
-export { addAll, type Aggregator, type NumericSelection } from './aggregator.ts';
+export { addAll, type Aggregator, type InPlaceAdd, type NumericSelection } from './aggregator.ts';
 export { count, last, max, mean, min, sum, type LastState, type MeanState } from './basic.ts';
 export {
   combine,

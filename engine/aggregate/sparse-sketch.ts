@@ -13,8 +13,8 @@
  * samples in 10 s windows; use `sketch.ts` for unbounded counts.
  *
  * The state is plain JSON, a function of the multiset of values added (canonical: `merge` deep-equals
- * the sketch of the concatenation, in any order), and never mutated. Non-finite values are skipped;
- * -0 is kept as 0.
+ * the sketch of the concatenation, in any order), and never mutated (except by `addInPlace`, on a private
+ * `copy`). Non-finite values are skipped; -0 is kept as 0.
  */
 import { StadionError } from '../errors.ts';
 
@@ -38,7 +38,13 @@ export interface SparseSketchSpec {
   readonly count: (sketch: SparseSketch) => number;
   /** The q-quantile (`0 <= q <= 1`) within the relative accuracy, or null when empty. */
   readonly quantile: (sketch: SparseSketch, q: number) => number | null;
+  /** A copy sharing no array with `sketch`, for `addInPlace`. */
+  readonly copy: (sketch: SparseSketch) => SparseSketch;
+  /** `add` by mutating `sketch`, which must be a private `copy`; returns it. */
+  readonly addInPlace: (sketch: SparseSketch, value: number) => SparseSketch;
 }
+
+type MutableSketch = [number, number | null, number | null, number[], number[]];
 
 const EMPTY: SparseSketch = Object.freeze([0, null, null, Object.freeze([]), Object.freeze([])] as const);
 
@@ -50,6 +56,17 @@ function insertSorted(sorted: readonly number[], index: number): number[] {
   out.push(index);
   for (let j = at; j < sorted.length; j += 1) out.push(sorted[j] as number);
   return out;
+}
+
+/** Inserts `index` into `sorted` in order, in place. */
+function insertSortedInPlace(sorted: number[], index: number): void {
+  let at = sorted.length;
+  sorted.push(index);
+  while (at > 0 && (sorted[at - 1] as number) > index) {
+    sorted[at] = sorted[at - 1] as number;
+    at -= 1;
+  }
+  sorted[at] = index;
 }
 
 function mergeSorted(a: readonly number[], b: readonly number[]): readonly number[] {
@@ -91,17 +108,32 @@ export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
   const bucketValue = (index: number): number => (1 - relativeAccuracy) * Math.exp(index * lnGamma);
   const count = (s: SparseSketch): number => s[0] + s[3].length + s[4].length;
 
+  // + 0 turns -0 (ceil of a value in (-1, 0)) into 0, as in sketch.ts.
+  const indexOf = (x: number): number => Math.ceil(Math.log(Math.abs(x)) / lnGamma) + 0;
+
   const add = (s: SparseSketch, value: number): SparseSketch => {
     if (!Number.isFinite(value)) return s;
     const x = value === 0 ? 0 : value;
     const min = s[1] === null ? x : Math.min(s[1], x);
     const max = s[2] === null ? x : Math.max(s[2], x);
     if (x === 0) return [s[0] + 1, min, max, s[3], s[4]];
-    // + 0 turns -0 (ceil of a value in (-1, 0)) into 0, as in sketch.ts.
-    const index = Math.ceil(Math.log(Math.abs(x)) / lnGamma) + 0;
+    const index = indexOf(x);
     return x > 0
       ? [s[0], min, max, insertSorted(s[3], index), s[4]]
       : [s[0], min, max, s[3], insertSorted(s[4], index)];
+  };
+
+  const copy = (s: SparseSketch): SparseSketch => [s[0], s[1], s[2], s[3].slice(), s[4].slice()];
+
+  const addInPlace = (sketch: SparseSketch, value: number): SparseSketch => {
+    if (!Number.isFinite(value)) return sketch;
+    const s = sketch as MutableSketch;
+    const x = value === 0 ? 0 : value;
+    s[1] = s[1] === null ? x : Math.min(s[1], x);
+    s[2] = s[2] === null ? x : Math.max(s[2], x);
+    if (x === 0) s[0] += 1;
+    else insertSortedInPlace(x > 0 ? s[3] : s[4], indexOf(x));
+    return sketch;
   };
 
   const merge = (a: SparseSketch, b: SparseSketch): SparseSketch => {
@@ -132,5 +164,14 @@ export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
     return clamp(bucketValue(positive[rank - negative.length - zeros] as number));
   };
 
-  return Object.freeze({ relativeAccuracy, empty: EMPTY, add, merge, count, quantile });
+  return Object.freeze({
+    relativeAccuracy,
+    empty: EMPTY,
+    add,
+    merge,
+    count,
+    quantile,
+    copy,
+    addInPlace,
+  });
 }

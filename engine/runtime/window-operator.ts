@@ -27,7 +27,8 @@ interface WindowState {
   readonly startMs: number;
   /** Exclusive end for fixed windows; last event time (inclusive) for sessions. */
   readonly endMs: number;
-  readonly acc: unknown;
+  /** Replaced only on states this operator created with a private accumulator (`#private`). */
+  acc: unknown;
   /** Set on the panes of sliced hopping windows (`startMs`..`endMs` is then the pane). */
   readonly pane?: true;
 }
@@ -53,6 +54,12 @@ export class WindowOperator {
   readonly #panesByKey = new Map<string, KeyPanes>();
   /** Whether this operator slices its windows into panes. */
   readonly #sliced: boolean;
+  /**
+   * Window states whose accumulator this operator copied for itself, so the aggregator's `inPlace`
+   * path may mutate it. Others (restored ones, which a test driver may share with its changelog) are
+   * copied once first. Changelog values are serialized when a flush takes them, before any later add.
+   */
+  readonly #private = new WeakSet<WindowState>();
   #nextCloseMs = Number.POSITIVE_INFINITY;
   /**
    * The watermark of the last `closeUpTo`: every window closing at or before it was emitted. Lateness
@@ -222,12 +229,30 @@ export class WindowOperator {
     if (windows.kind === 'session')
       throw new StadionError('INTERNAL', 'fixed window path on session windows');
     const { aggregator } = this.#node;
+    // Final results only: an update emitted per record would share the accumulator mutated next.
+    const inPlace = this.#node.emit === 'final' ? aggregator.inPlace : undefined;
     let accepted = false;
     for (const window of windows.windowsFor(record.timestampMs)) {
       if (windows.isClosed(window, watermarkMs)) continue;
       accepted = true;
       const storeKey = `${JSON.stringify(record.key)}|${window.startMs}`;
       const existing = this.#store.get(storeKey) as WindowState | undefined;
+      if (inPlace !== undefined) {
+        let state = existing;
+        if (state === undefined || !this.#private.has(state)) {
+          state = {
+            key: record.key,
+            startMs: window.startMs,
+            endMs: window.endMs,
+            acc: inPlace.copy(existing?.acc ?? aggregator.initialize()),
+          };
+          this.#private.add(state);
+        }
+        state.acc = inPlace.add(state.acc, record.value);
+        this.#store.put(storeKey, state);
+        if (existing === undefined) this.#index(storeKey, state);
+        continue;
+      }
       const state: WindowState = {
         key: record.key,
         startMs: window.startMs,

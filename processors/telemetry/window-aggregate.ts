@@ -160,6 +160,52 @@ export function addSample(
   ];
 }
 
+type MutableAcc = { -readonly [K in keyof TelemetryAcc]: TelemetryAcc[K] } & { 17: number[] };
+
+/** A copy of `acc` sharing no array with it, for `addSampleInPlace`. */
+export function copyTelemetryAcc(acc: TelemetryAcc): TelemetryAcc {
+  const out = acc.slice() as unknown as MutableAcc;
+  out[17] = acc[17].slice();
+  out[18] = sketch.copy(acc[18]);
+  out[19] = sketch.copy(acc[19]);
+  return out;
+}
+
+/** `addSample` by mutating `acc`, a private copy (`copyTelemetryAcc`); returns it. */
+export function addSampleInPlace(
+  acc: TelemetryAcc,
+  s: FeedTelemetrySample,
+  thresholds: SlaThresholds,
+): TelemetryAcc {
+  const a = acc as MutableAcc;
+  const mask = sampleBreachMask(s, thresholds);
+  a[0] = s.feedId;
+  a[1] = s.broadcasterId;
+  a[2] = s.popId;
+  a[3] += 1;
+  a[4] += s.packetsSent;
+  a[5] += s.packetsReceived;
+  a[6] += s.packetsLost;
+  a[7] += s.packetsRetransmitted;
+  a[8] += s.packetsDropped;
+  a[9] = minOf(a[9], s.videoBitrateKbps);
+  a[10] += s.videoBitrateKbps;
+  a[11] = minOf(a[11], s.bandwidthEstimateMbps);
+  a[12] += s.framesDropped;
+  a[13] += s.ccErrors;
+  a[14] += tsPriority1Errors(s);
+  a[15] += s.pcrPtsErrors;
+  if (mask !== 0) {
+    a[16] += 1;
+    const counts = a[17];
+    for (let bit = 0; bit < counts.length; bit += 1)
+      counts[bit] = (counts[bit] as number) + ((mask >> bit) & 1);
+  }
+  sketch.addInPlace(a[18], s.rttMs);
+  sketch.addInPlace(a[19], s.latencyMs);
+  return acc;
+}
+
 export function mergeTelemetryAcc(a: TelemetryAcc, b: TelemetryAcc): TelemetryAcc {
   if (b[3] === 0) return a;
   if (a[3] === 0) return b;
@@ -242,6 +288,10 @@ export function sampleWindowAggregator(
     add: (acc: TelemetryAcc, sample: FeedTelemetrySample) => addSample(acc, sample, thresholds),
     merge: mergeTelemetryAcc,
     result: (acc: TelemetryAcc): TelemetryWindow => ({ ...summarize(acc), acc }),
+    inPlace: {
+      copy: copyTelemetryAcc,
+      add: (acc: TelemetryAcc, sample: FeedTelemetrySample) => addSampleInPlace(acc, sample, thresholds),
+    },
   });
 }
 

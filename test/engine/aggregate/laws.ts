@@ -44,6 +44,25 @@ export function itObeysTheAggregatorLaws<In, Acc, Out>(
     );
   });
 
+  const inPlace = aggregator.inPlace;
+  if (inPlace !== undefined) {
+    it('in place: a copy takes further values like add, and leaves its original alone', () => {
+      fc.assert(
+        fc.property(values, values, (xs, ys) => {
+          const original = fold(xs); // deeply frozen: mutating what the copy shares with it throws
+          let own = inPlace.copy(original);
+          for (const y of ys) own = inPlace.add(own, deepFreeze(y));
+          expect(own).toEqual(fold([...xs, ...ys]));
+          expect(original).toEqual(fold(xs));
+          let fresh = inPlace.copy(deepFreeze(aggregator.initialize()));
+          for (const x of xs) fresh = inPlace.add(fresh, x);
+          expect(fresh).toEqual(fold(xs));
+        }),
+        params,
+      );
+    });
+  }
+
   it('adding xs then ys equals merging the two parts', () => {
     fc.assert(
       fc.property(values, values, (xs, ys) => {

@@ -46,6 +46,22 @@ describe('sparse sketch', () => {
     }
   });
 
+  it('adds in place to a copy exactly as add does, leaving the original alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(finite, fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY))),
+        fc.array(fc.oneof(finite, fc.constantFrom(0, -0, Number.NaN))),
+        (xs, ys) => {
+          const original = deepFreeze(sparseOf(xs));
+          let own = spec.copy(original);
+          for (const y of ys) own = spec.addInPlace(own, y);
+          expect(own).toEqual(sparseOf([...xs, ...ys]));
+          expect(original).toEqual(sparseOf(xs));
+        },
+      ),
+    );
+  });
+
   it('is within the relative accuracy of the exact lower quantile', () => {
     const seed = testSeed('sparse sketch accuracy');
     const random = seededRandom(seed);

@@ -5,6 +5,7 @@ import {
   sampleBreachMask,
   reasonsOf,
 } from '../../../processors/telemetry/thresholds.ts';
+import { deepFreeze } from '../../engine/aggregate/laws.ts';
 import {
   addSample,
   emptyTelemetryAcc,
@@ -32,6 +33,25 @@ describe('telemetry window aggregates', () => {
     expect(merged[BITRATE_SUM]).toBeCloseTo(all[BITRATE_SUM], 6);
     expect(agg.result(merged).rttMs).toEqual(agg.result(all).rttMs);
     expect(mergeTelemetryAcc(emptyTelemetryAcc(), all)).toBe(all);
+  });
+
+  it('adds in place to a copy exactly as add does, leaving the original alone', () => {
+    const agg = sampleWindowAggregator(DEFAULT_SLA_THRESHOLDS);
+    const inPlace = agg.inPlace;
+    if (inPlace === undefined) throw new Error('no in-place path');
+    // Degraded samples too, so breach masks and reason counts change.
+    const mixed = samples
+      .slice(0, 300)
+      .map((s, i) =>
+        i % 7 === 0 ? { ...s, packetsLost: Math.ceil(s.packetsSent * 0.05), rttMs: s.receiveBufferMs } : s,
+      );
+    for (const cut of [0, 1, 57, 299]) {
+      const prefix = deepFreeze(mixed.slice(0, cut).reduce((acc, s) => agg.add(acc, s), agg.initialize()));
+      let own = inPlace.copy(prefix);
+      for (const s of mixed.slice(cut)) own = inPlace.add(own, s);
+      expect(own).toEqual(mixed.reduce((acc, s) => agg.add(acc, s), agg.initialize()));
+      expect(prefix).toEqual(mixed.slice(0, cut).reduce((acc, s) => agg.add(acc, s), agg.initialize()));
+    }
   });
 
   it('survives a JSON round trip (changelogs) unchanged', () => {
