@@ -33,6 +33,8 @@ Options:
   --flush-interval-ms N   longest time outputs wait for a flush (default 1000)
   --flush-max-records N   outputs (or bulk records) that trigger a flush (default 100000)
   --session-timeout-ms N  consumer group session timeout (default 10000)
+  --standby               follow every state changelog as it is written, so a partition moving here
+                          resumes at once (default: read them when a partition is assigned)
   --metrics-port N        Prometheus /metrics (default ${DEFAULT_METRICS_PORT}; 0 picks a free port)
   --metrics-host HOST     address /metrics listens on (default 127.0.0.1; 0.0.0.0 in a container)
 ${COMMON_HELP}`;
@@ -53,6 +55,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'session-timeout-ms': { type: 'string' },
+      standby: { type: 'boolean' },
     },
     allowPositionals: true,
     strict: true,
@@ -140,6 +143,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
           DEFAULT_FLUSH_MAX_RECORDS,
         ),
         sessionTimeoutMs: parsePositiveInt(values['session-timeout-ms'], '--session-timeout-ms', 10_000),
+        standby: values.standby === true,
         ...(values.group === undefined ? {} : { groupId: values.group }),
         ...(prefix === undefined ? {} : { groupIdOf: (topology: string) => `${prefix}-${topology}` }),
       }),

@@ -86,6 +86,15 @@ export interface RunnerOptions {
   sessionTimeoutMs?: number;
   /** Partitions processed at once. @default 2 */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Follow every state changelog as it is written, like Kafka Streams standby replicas for all tasks:
+   * a partition moving here (a rebalance, another instance's crash) resumes from memory at once.
+   * Otherwise the changelogs are read when a partition is assigned or reset, up to their ends (a
+   * restore, as with no standby replicas), which saves fetching, decoding and keeping a copy of
+   * every changelog record as it is written (about 15 % of the telemetry pipeline's time on one
+   * instance). @default false
+   */
+  standby?: boolean;
 }
 
 interface WriteOptions {
@@ -227,7 +236,10 @@ export class TopologyRunner {
   #producers: Producer[] = [];
   #kafkaWriter: KafkaWriter | undefined;
   #chWriter: ClickHouseWriter | undefined;
+  /** Changelogs (followed with `standby`, otherwise read on demand). */
   #mirror: TopicMirror | undefined;
+  /** Global tables, always followed. */
+  #tableMirror: TopicMirror | undefined;
   #generation = 0;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
@@ -304,19 +316,17 @@ export class TopologyRunner {
     this.#kafkaWriter = new KafkaWriter(this.#producers, this.#registry, this.#logger);
     this.#chWriter = new ClickHouseWriter(this.#clickhouse, this.#logger);
 
-    const mirrored = [
-      ...this.#graph.tables.map((t) => t.topic),
-      ...this.#graph.stores.map((s) => this.changelogTopic(s)),
-    ];
-    this.#mirror = new TopicMirror(
-      this.#kafka,
-      mirrored,
-      (topic, partition, message) => this.#mirrorMessage(topic, partition, message),
-      this.#logger,
-    );
-    await this.#mirror.start(this.#groupId);
-    await this.#mirror.catchUp(admin);
-    this.#logger.info('tables and changelogs read', { topics: mirrored });
+    const handler = (topic: string, partition: number, message: KafkaMessage): Promise<void> | void =>
+      this.#mirrorMessage(topic, partition, message);
+    const tables = this.#graph.tables.map((t) => t.topic);
+    const changelogs = this.#graph.stores.map((s) => this.changelogTopic(s));
+    this.#tableMirror = new TopicMirror(this.#kafka, tables, handler, this.#logger);
+    this.#mirror = new TopicMirror(this.#kafka, changelogs, handler, this.#logger, {
+      follow: this.#options.standby ?? false,
+    });
+    await Promise.all([this.#tableMirror.start(this.#groupId), this.#mirror.start(this.#groupId)]);
+    await Promise.all([this.#tableMirror.catchUp(admin), this.#mirror.catchUp(admin)]);
+    this.#logger.info('tables and changelogs read', { topics: [...tables, ...changelogs] });
 
     const consumer = this.#kafka.consumer({
       groupId: this.#groupId,
@@ -424,6 +434,7 @@ export class TopologyRunner {
       this.#abort.abort();
       await this.#consumer?.disconnect();
       await this.#mirror?.stop();
+      await this.#tableMirror?.stop();
       await Promise.all(this.#producers.map((producer) => producer.disconnect()));
       await this.#admin?.disconnect();
       await this.#clickhouse.close();
@@ -1339,11 +1350,13 @@ export class TopologyRunner {
     const now = Date.now();
     this.#metrics.flushRows.observe(labels, list.length);
     this.#metrics.recordsOut.inc(labels, list.length);
+    // The labelled children once per write, not a label lookup per output.
+    const endToEnd = this.#metrics.endToEndSeconds.labels(labels);
+    const processing = this.#metrics.processingSeconds.labels(labels);
     for (const output of list) {
-      this.#metrics.endToEndSeconds.observe(labels, Math.max(0, now - output.record.timestampMs) / 1000);
+      endToEnd.observe(Math.max(0, now - output.record.timestampMs) / 1000);
       const receivedAtMs = output.origin?.receivedAtMs;
-      if (receivedAtMs !== undefined)
-        this.#metrics.processingSeconds.observe(labels, Math.max(0, now - receivedAtMs) / 1000);
+      if (receivedAtMs !== undefined) processing.observe(Math.max(0, now - receivedAtMs) / 1000);
     }
   }
 

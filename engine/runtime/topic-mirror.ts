@@ -1,8 +1,11 @@
 /**
- * Reads whole topics from the beginning and keeps following them: global tables (latest value per key)
- * and state changelogs (so a partition assigned to this instance restores from memory at once, like a
- * Kafka Streams standby replica). kafkajs has no manual assignment, so the mirror is a consumer in a
- * group of its own that never commits.
+ * Reads whole topics from the beginning: global tables (latest value per key), followed as they are
+ * written, and state changelogs, either followed too (a partition assigned to this instance restores
+ * from memory at once, like a Kafka Streams standby replica) or read on demand (`follow: false`: the
+ * consumer stays paused between `catchUp` calls, which read what was written since, like a restore on
+ * assignment without standby replicas, without fetching, decoding and copying every changelog record
+ * as it is written). kafkajs has no manual assignment, so the mirror is a consumer in a group of its
+ * own that never commits.
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
@@ -19,14 +22,24 @@ export class TopicMirror {
   /** Next offset to read per `topic/partition`. */
   readonly #positions = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
+  readonly #follow: boolean;
   #consumer: Consumer | undefined;
   #failure: unknown;
+  /** catchUp calls under way (an on-demand mirror is paused again when none is left). */
+  #readers = 0;
 
-  constructor(kafka: Kafka, topics: readonly string[], handler: MirrorHandler, logger: Logger) {
+  constructor(
+    kafka: Kafka,
+    topics: readonly string[],
+    handler: MirrorHandler,
+    logger: Logger,
+    options: { readonly follow?: boolean } = {},
+  ) {
     this.#kafka = kafka;
     this.#topics = topics;
     this.#handler = handler;
     this.#logger = logger;
+    this.#follow = options.follow ?? true;
   }
 
   async start(groupPrefix: string): Promise<void> {
@@ -62,6 +75,20 @@ export class TopicMirror {
 
   /** Waits until every partition of the topics is read up to the end offsets it has now. */
   async catchUp(admin: Admin, topics: readonly string[] = this.#topics, timeoutMs = 120_000): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined || topics.length === 0) return;
+    this.#readers += 1;
+    if (!this.#follow) consumer.resume(this.#topics.map((topic) => ({ topic })));
+    try {
+      await this.#readUpToEnds(admin, topics, timeoutMs);
+    } finally {
+      this.#readers -= 1;
+      if (!this.#follow && this.#readers === 0 && this.#consumer === consumer)
+        consumer.pause(this.#topics.map((topic) => ({ topic })));
+    }
+  }
+
+  async #readUpToEnds(admin: Admin, topics: readonly string[], timeoutMs: number): Promise<void> {
     const targets: Array<[string, number]> = [];
     for (const topic of topics) {
       for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {

@@ -138,7 +138,9 @@ describe('stadion run on the local stack', () => {
   });
 
   it('moves partitions and their state to the surviving instance of a pair', async () => {
-    const first = startEngine(engineEnv('pair'), ['--group', 'pair']);
+    // The one killed follows the changelogs as they are written (--standby); the survivor reads them
+    // when it is assigned the partitions (the default).
+    const first = startEngine(engineEnv('pair'), ['--group', 'pair', '--standby']);
     const second = startEngine(engineEnv('pair'), ['--group', 'pair']);
     await waitFor(async () => ((await committedCount(admin, 'pair')) >= GOOD * 0.3 ? true : undefined), {
       timeoutMs: 120_000,
