@@ -30,7 +30,7 @@ import {
 import { registryWriterSchemas } from '../serde/registry-schemas.ts';
 import { ClickHouseWriter } from '../sinks/clickhouse-writer.ts';
 import { KafkaWriter, type OutgoingMessage } from '../sinks/kafka-writer.ts';
-import type { SourceNode, TopologyGraph } from '../topology/graph.ts';
+import type { GraphNode, SourceNode, TopologyGraph } from '../topology/graph.ts';
 import type { ClickHouseRow, SinkSpec } from '../topology/sinks.ts';
 import { writeBulk, type BulkEntry } from './bulk-load.ts';
 import { CoalescingSender } from './coalescing-sender.ts';
@@ -39,9 +39,13 @@ import { idleAdvances } from './idle.ts';
 import type { EngineMetrics } from './metrics.ts';
 import { Task, type SinkOutput } from './task.ts';
 import { TopicMirror } from './topic-mirror.ts';
+import { storeKeyCloseMs } from './window-operator.ts';
+import type { FixedWindows } from '../windows/index.ts';
 
 /** Upstream watermarks a partition keeps waiting to apply (UpstreamWatermark); older ones are dropped. */
 const MAX_UPSTREAM_TARGETS = 64;
+/** How long a window store's changelog keeps entries beyond the window size and grace (Kafka Streams' default). */
+export const WINDOW_CHANGELOG_EXTRA_RETENTION_MS = 24 * 3600 * 1000;
 /** How often the changelog mirror forgets deleted keys that every owner has committed past. */
 const MIRROR_PRUNE_INTERVAL_MS = 30_000;
 /**
@@ -236,6 +240,23 @@ export class TopologyRunner {
   #producers: Producer[] = [];
   #kafkaWriter: KafkaWriter | undefined;
   #chWriter: ClickHouseWriter | undefined;
+  /** The tumbling and hopping window stores' windows, by changelog topic (no tombstones: see #pruneMirror). */
+  get #fixedWindowStores(): ReadonlyMap<string, FixedWindows> {
+    if (this.#fixedWindowStoresCache === undefined) {
+      const byTopic = new Map<string, FixedWindows>();
+      const visit = (nodes: readonly GraphNode[]): void => {
+        for (const node of nodes) {
+          if (node.kind === 'window' && node.windows.kind !== 'session')
+            byTopic.set(this.changelogTopic(node.store), node.windows);
+          visit(node.children);
+        }
+      };
+      for (const source of this.#graph.sources) visit(source.children);
+      this.#fixedWindowStoresCache = byTopic;
+    }
+    return this.#fixedWindowStoresCache;
+  }
+  #fixedWindowStoresCache: ReadonlyMap<string, FixedWindows> | undefined;
   /** Changelogs (followed with `standby`, otherwise read on demand). */
   #mirror: TopicMirror | undefined;
   /** Global tables, always followed. */
@@ -477,11 +498,24 @@ export class TopologyRunner {
     const topics: TopicSpec[] = [
       { name: this.deadLetterTopic, partitions: 1 },
       { name: this.lateTopic, partitions: 1 },
-      ...this.#graph.stores.map((store) => ({
-        name: this.changelogTopic(store),
-        partitions: maxPartitions,
-        configs: { 'cleanup.policy': 'compact' },
-      })),
+      ...this.#graph.stores.map((store): TopicSpec => {
+        const windows = this.#fixedWindowStores.get(this.changelogTopic(store));
+        return {
+          name: this.changelogTopic(store),
+          partitions: maxPartitions,
+          // Closed windows leave no tombstone: their entries go by time, as Kafka Streams' window
+          // store changelogs do (window size and grace plus a day).
+          configs:
+            windows === undefined
+              ? { 'cleanup.policy': 'compact' }
+              : {
+                  'cleanup.policy': 'compact,delete',
+                  'retention.ms': String(
+                    windows.sizeMs + windows.graceMs + WINDOW_CHANGELOG_EXTRA_RETENTION_MS,
+                  ),
+                },
+        };
+      }),
       ...[...this.#graph.sinks.values()].flatMap((sink) =>
         sink.kind === 'kafka' ? [{ name: sink.topic, partitions: maxPartitions }] : [],
       ),
@@ -1010,22 +1044,30 @@ export class TopologyRunner {
    * versions, once the group has committed past the flush that wrote the newest version.
    */
   async #pruneMirror(): Promise<void> {
-    const committed = new Map<string, number>();
+    const committed = new Map<string, { offset: number; watermarkMs: number }>();
     const offsets = await this.#requireAdmin().fetchOffsets({
       groupId: this.#groupId,
       topics: this.#graph.sources.map((s) => s.topic),
     });
     for (const { topic, partitions } of offsets) {
-      for (const p of partitions) committed.set(`${topic}/${p.partition}`, Number(p.offset));
+      for (const p of partitions) {
+        const watermarkMs = decodeCommitMetadata(p.metadata)?.watermarkMs ?? Number.NEGATIVE_INFINITY;
+        committed.set(`${topic}/${p.partition}`, { offset: Number(p.offset), watermarkMs });
+      }
     }
-    for (const byPartition of this.#changelogs.values()) {
+    // Window stores write no tombstones for closed windows: their entries go once the committed
+    // watermark closed them.
+    for (const [changelog, byPartition] of this.#changelogs) {
+      const windows = this.#fixedWindowStores.get(changelog);
       for (const [partition, entries] of byPartition) {
         for (const [key, versions] of entries) {
           const newest = versions.at(-1);
-          const topic = key.slice(0, key.indexOf('|'));
-          const upTo = committed.get(`${topic}/${partition}`) ?? -1;
-          if (newest === undefined || !(newest.end < upTo)) continue;
-          if (newest.value === null) entries.delete(key);
+          const at = key.indexOf('|');
+          const upTo = committed.get(`${key.slice(0, at)}/${partition}`);
+          if (newest === undefined || upTo === undefined || !(newest.end < upTo.offset)) continue;
+          const closeMs = windows === undefined ? undefined : storeKeyCloseMs(windows, key.slice(at + 1));
+          if (newest.value === null || (closeMs !== undefined && closeMs <= upTo.watermarkMs))
+            entries.delete(key);
           else if (versions.length > 1) entries.set(key, [newest]);
         }
       }

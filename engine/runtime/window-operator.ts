@@ -17,7 +17,7 @@ import type { GraphNode } from '../topology/graph.ts';
 import type { StreamRecord } from '../topology/record.ts';
 import type { WindowResult } from '../topology/builder.ts';
 import type { KeyedStore } from '../state/keyed-store.ts';
-import { mergeSession, type SessionWindow } from '../windows/index.ts';
+import { mergeSession, type FixedWindows, type SessionWindow } from '../windows/index.ts';
 
 type WindowNode = Extract<GraphNode, { kind: 'window' }>;
 
@@ -112,12 +112,30 @@ export class WindowOperator {
   restoreWatermark(watermarkMs: number): void {
     this.#closedUpToMs = Math.max(this.#closedUpToMs, watermarkMs);
     const windows = this.#node.windows;
-    if (!this.#sliced || windows.kind === 'session') return;
+    if (windows.kind === 'session') return;
+    // Closed windows and spent panes are not tombstoned (#forget): the restored state may still hold
+    // them. They were emitted before the commit; they go now, without a changelog entry.
+    for (const [storeKey, value] of [...this.#store.entries()]) {
+      const closeAt = storeKeyCloseMs(windows, storeKey);
+      if (closeAt !== undefined && closeAt <= watermarkMs) this.#drop(storeKey, value as WindowState);
+    }
+    if (!this.#sliced) return;
     const firstOpenEndMs = this.#firstOpenEndMs(watermarkMs);
     for (const entry of this.#panesByKey.values()) {
       entry.nextEndMs = Math.max(entry.nextEndMs, firstOpenEndMs);
       this.#nextCloseMs = Math.min(this.#nextCloseMs, entry.nextEndMs + windows.graceMs);
     }
+  }
+
+  /** Forgets a restored window or pane the committed watermark already closed. */
+  #drop(storeKey: string, state: WindowState): void {
+    this.#store.expire(storeKey);
+    this.#closeAt.delete(storeKey);
+    if (state.pane !== true) return;
+    const keyJson = JSON.stringify(state.key);
+    const entry = this.#panesByKey.get(keyJson);
+    entry?.panes.delete(state.startMs);
+    if (entry?.panes.size === 0) this.#panesByKey.delete(keyJson);
   }
 
   /** Rebuilds the close-time and session indexes from the store (after a restore). */
@@ -210,7 +228,7 @@ export class WindowOperator {
         // The window just closed was the last one containing its first pane.
         const done = entry.panes.get(startMs);
         if (done !== undefined) {
-          this.#store.delete(done);
+          this.#store.expire(done);
           entry.panes.delete(startMs);
         }
         // Skip windows without panes: the next one ends with the oldest pane left, at the earliest.
@@ -318,7 +336,10 @@ export class WindowOperator {
   }
 
   #forget(storeKey: string, state: WindowState): void {
-    this.#store.delete(storeKey);
+    // A closed fixed window needs no tombstone: a restore drops it by the committed watermark
+    // (restoreWatermark). A session's close is not implied by its key, and merged sessions must go.
+    if (this.#node.windows.kind === 'session') this.#store.delete(storeKey);
+    else this.#store.expire(storeKey);
     this.#closeAt.delete(storeKey);
     const keyJson = JSON.stringify(state.key);
     const set = this.#sessionsByKey.get(keyJson);
@@ -347,6 +368,21 @@ export class WindowOperator {
       },
     };
   }
+}
+
+/**
+ * When the watermark closes the last window that needs a fixed window's or a pane's stored state,
+ * from its store key alone (`<key JSON>|<start>` or `<key JSON>|p<pane start>`); undefined for a key
+ * of another form. The runner uses it to forget mirrored changelog entries (no tombstones for these).
+ */
+export function storeKeyCloseMs(windows: FixedWindows, storeKey: string): number | undefined {
+  const at = storeKey.lastIndexOf('|');
+  if (at < 0) return undefined;
+  const pane = storeKey.charCodeAt(at + 1) === 112; // 'p'
+  const startMs = Number(storeKey.slice(at + (pane ? 2 : 1)));
+  if (!Number.isFinite(startMs)) return undefined;
+  // A window closes at end + grace; a pane's last window starts with it and ends a window size later.
+  return startMs + windows.sizeMs + windows.graceMs;
 }
 
 function compareKeys(a: string | null, b: string | null): number {

@@ -42,6 +42,16 @@ export class KeyedStore {
     this.#values.delete(key);
   }
 
+  /**
+   * Removes a key without a tombstone: for state whose end the committed watermark implies (a closed
+   * window), which a restore drops by that watermark. Its changelog entries stay until the topic's
+   * retention removes them.
+   */
+  expire(key: string): void {
+    this.#values.delete(key);
+    this.#dirty.delete(key);
+  }
+
   entries(): IterableIterator<[string, unknown]> {
     return this.#values.entries();
   }
