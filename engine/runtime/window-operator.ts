@@ -33,6 +33,31 @@ interface WindowState {
   readonly pane?: true;
 }
 
+/**
+ * A tumbling or hopping window's (or a pane's) state. Its changelog entry is `[acc]` only: the key,
+ * start and end follow from the store key (`fromStored`), which saves most of an entry's bytes next
+ * to a small accumulator. Session windows keep the whole object (their end is not in the key).
+ */
+class FixedWindowState implements WindowState {
+  readonly key: string | null;
+  readonly startMs: number;
+  readonly endMs: number;
+  acc: unknown;
+  readonly pane: true | undefined;
+
+  constructor(key: string | null, startMs: number, endMs: number, acc: unknown, pane: boolean) {
+    this.key = key;
+    this.startMs = startMs;
+    this.endMs = endMs;
+    this.acc = acc;
+    this.pane = pane ? true : undefined;
+  }
+
+  toJSON(): unknown {
+    return [this.acc];
+  }
+}
+
 /** The panes of one key (sliced hopping windows) and the end of its next window to emit. */
 interface KeyPanes {
   readonly key: string | null;
@@ -138,17 +163,30 @@ export class WindowOperator {
     if (entry?.panes.size === 0) this.#panesByKey.delete(keyJson);
   }
 
-  /** Rebuilds the close-time and session indexes from the store (after a restore). */
+  /** Rebuilds the states from their changelog form, and the close-time and session indexes (after a restore). */
   reindex(): void {
     this.#closeAt.clear();
     this.#sessionsByKey.clear();
     this.#panesByKey.clear();
     this.#nextCloseMs = Number.POSITIVE_INFINITY;
     for (const [storeKey, value] of this.#store.entries()) {
-      const state = value as WindowState;
+      const state = this.#fromStored(storeKey, value);
+      if (state !== value) this.#store.restore({ key: storeKey, value: state });
       if (state.pane === true) this.#indexPane(storeKey, state, Number.NEGATIVE_INFINITY);
       else this.#index(storeKey, state);
     }
+  }
+
+  /** A restored value as a state: `[acc]` (FixedWindowState's changelog form) or a whole state object. */
+  #fromStored(storeKey: string, value: unknown): WindowState {
+    const windows = this.#node.windows;
+    if (!Array.isArray(value) || windows.kind === 'session') return value as WindowState;
+    const parsed = parseStoreKey(storeKey);
+    if (parsed === undefined)
+      throw new StadionError('INTERNAL', `window store key ${storeKey} has no window start`);
+    const { keyJson, startMs, pane } = parsed;
+    const endMs = startMs + (pane ? windows.advanceMs : windows.sizeMs);
+    return new FixedWindowState(JSON.parse(keyJson) as string | null, startMs, endMs, value[0], pane);
   }
 
   #addToPane(record: StreamRecord<unknown>, watermarkMs: number): boolean {
@@ -161,13 +199,13 @@ export class WindowOperator {
     if (watermarkMs >= paneStartMs + windows.sizeMs + windows.graceMs) return false;
     const storeKey = `${JSON.stringify(record.key)}|p${paneStartMs}`;
     const existing = this.#store.get(storeKey) as WindowState | undefined;
-    const state: WindowState = {
-      key: record.key,
-      startMs: paneStartMs,
-      endMs: paneStartMs + windows.advanceMs,
-      acc: aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
-      pane: true,
-    };
+    const state = new FixedWindowState(
+      record.key,
+      paneStartMs,
+      paneStartMs + windows.advanceMs,
+      aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
+      true,
+    );
     this.#store.put(storeKey, state);
     if (existing === undefined) this.#indexPane(storeKey, state, watermarkMs);
     return true;
@@ -258,12 +296,13 @@ export class WindowOperator {
       if (inPlace !== undefined) {
         let state = existing;
         if (state === undefined || !this.#private.has(state)) {
-          state = {
-            key: record.key,
-            startMs: window.startMs,
-            endMs: window.endMs,
-            acc: inPlace.copy(existing?.acc ?? aggregator.initialize()),
-          };
+          state = new FixedWindowState(
+            record.key,
+            window.startMs,
+            window.endMs,
+            inPlace.copy(existing?.acc ?? aggregator.initialize()),
+            false,
+          );
           this.#private.add(state);
         }
         state.acc = inPlace.add(state.acc, record.value);
@@ -271,12 +310,13 @@ export class WindowOperator {
         if (existing === undefined) this.#index(storeKey, state);
         continue;
       }
-      const state: WindowState = {
-        key: record.key,
-        startMs: window.startMs,
-        endMs: window.endMs,
-        acc: aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
-      };
+      const state = new FixedWindowState(
+        record.key,
+        window.startMs,
+        window.endMs,
+        aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
+        false,
+      );
       this.#store.put(storeKey, state);
       if (existing === undefined) this.#index(storeKey, state);
       if (this.#node.emit === 'updates') emitUpdate(this.#result(state));
@@ -376,13 +416,19 @@ export class WindowOperator {
  * of another form. The runner uses it to forget mirrored changelog entries (no tombstones for these).
  */
 export function storeKeyCloseMs(windows: FixedWindows, storeKey: string): number | undefined {
+  const parsed = parseStoreKey(storeKey);
+  // A window closes at end + grace; a pane's last window starts with it and ends a window size later.
+  return parsed === undefined ? undefined : parsed.startMs + windows.sizeMs + windows.graceMs;
+}
+
+/** `<key JSON>|<start>` or `<key JSON>|p<pane start>`, as the operator builds store keys. */
+function parseStoreKey(storeKey: string): { keyJson: string; startMs: number; pane: boolean } | undefined {
   const at = storeKey.lastIndexOf('|');
   if (at < 0) return undefined;
   const pane = storeKey.charCodeAt(at + 1) === 112; // 'p'
-  const startMs = Number(storeKey.slice(at + (pane ? 2 : 1)));
-  if (!Number.isFinite(startMs)) return undefined;
-  // A window closes at end + grace; a pane's last window starts with it and ends a window size later.
-  return startMs + windows.sizeMs + windows.graceMs;
+  const digits = storeKey.slice(at + (pane ? 2 : 1));
+  const startMs = digits === '' ? Number.NaN : Number(digits);
+  return Number.isFinite(startMs) ? { keyJson: storeKey.slice(0, at), startMs, pane } : undefined;
 }
 
 function compareKeys(a: string | null, b: string | null): number {

@@ -60,6 +60,11 @@ describe.each([
     driver.advanceWatermark('samples', Number.MAX_SAFE_INTEGER);
     expect(rows(driver)).toEqual(rows(reference));
     expect(driver.changelog('counts').filter((e) => e.value === null)).toEqual([]);
+    // An entry is the accumulator alone: key, start and end are in the store key.
+    for (const entry of driver.changelog('counts')) {
+      expect(entry.value).toEqual([expect.any(Number)]);
+      expect(entry.key).toMatch(/^samples-0\/"[ab]"\|p?\d+$/);
+    }
   });
 });
 
