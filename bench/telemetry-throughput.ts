@@ -115,6 +115,8 @@ try {
         '--flush-interval-ms',
         flushIntervalMs,
         ...(logFile === undefined ? [] : ['--log-level', 'debug']),
+        // More `stadion run` options: STADION_BENCH_RUN_ARGS="--standby".
+        ...(process.env['STADION_BENCH_RUN_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
       ],
       // Correlation in the first instance only: with several members joining the one-partition
       // telemetry-incidents group at once, the mock coordinator kept rebalancing it (docs/telemetry.md).

@@ -187,6 +187,8 @@ interface PartitionState {
    * processing (one at a time: the next flush waits for it), and how it failed, if it did.
    */
   writing: Promise<void> | undefined;
+  /** Whether `writing` is still under way (a flush due by time then waits for the next tick instead). */
+  writeInFlight: boolean;
   writeError: unknown;
   /** Eager Kafka sends of this partition, in order; awaited before offsets are committed. */
   eager: Promise<void>;
@@ -894,6 +896,7 @@ export class TopologyRunner {
       eager: Promise.resolve(),
       eagerError: undefined,
       writing: undefined,
+      writeInFlight: false,
       writeError: undefined,
       bufferedOutputs: 0,
       uncountedIn: 0,
@@ -972,7 +975,10 @@ export class TopologyRunner {
               return;
             }
           }
-          const due = now - state.lastFlushMs >= intervalMs;
+          // A flush due by time while the last one still writes waits for a later tick, rather than
+          // holding the partition (and this loop) until that write ends: processing, and with it the
+          // eager alerts, goes on. Flushes for size still wait (memory stays bounded).
+          const due = now - state.lastFlushMs >= intervalMs && !state.writeInFlight;
           if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0)) {
             await this.#flush(state, 'interval');
           }
@@ -1258,9 +1264,14 @@ export class TopologyRunner {
       });
     };
     if (background) {
-      state.writing = write().catch((error: unknown) => {
-        state.writeError = error;
-      });
+      state.writeInFlight = true;
+      state.writing = write()
+        .catch((error: unknown) => {
+          state.writeError = error;
+        })
+        .finally(() => {
+          state.writeInFlight = false;
+        });
       return;
     }
     await write();
