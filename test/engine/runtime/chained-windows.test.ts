@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { count, sum } from '../../../engine/aggregate/index.ts';
 import { TestDriver } from '../../../engine/testing/test-driver.ts';
 import { defineTopology, type WindowResult } from '../../../engine/topology/builder.ts';
-import { json } from '../../../engine/topology/codecs.ts';
 import { kafkaSink } from '../../../engine/topology/sinks.ts';
+import { keyedSamples } from './keyed-samples.ts';
 import { TimeWindows, type FixedWindows } from '../../../engine/windows/index.ts';
 
 interface Sample {
@@ -20,13 +20,7 @@ const GRACE_MS = 500;
 
 function topology(minutes: FixedWindows) {
   return defineTopology('chained', (t) => {
-    t.stream('samples', {
-      topic: 'samples',
-      codec: json((v): v is Sample => typeof v === 'object' && v !== null),
-      timestampOf: (s) => s.t,
-      maxOutOfOrdernessMs: 0,
-    })
-      .selectKey((s) => s.key)
+    keyedSamples<Sample>(t)
       .window(TimeWindows.ofSizeAndGrace(10_000, GRACE_MS))
       .aggregate('ten', count<Sample>())
       .final()

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Aggregator } from '../../../engine/aggregate/index.ts';
 import { TestDriver } from '../../../engine/testing/test-driver.ts';
 import { defineTopology, type WindowResult } from '../../../engine/topology/builder.ts';
-import { json } from '../../../engine/topology/codecs.ts';
 import { kafkaSink } from '../../../engine/topology/sinks.ts';
+import { keyedSamples } from './keyed-samples.ts';
 import { TimeWindows } from '../../../engine/windows/index.ts';
 
 interface Sample {
@@ -38,13 +38,7 @@ const withInPlace: Aggregator<Sample, Acc, string> = {
 
 function topology(aggregator: Aggregator<Sample, Acc, string>) {
   return defineTopology('in-place', (t) => {
-    t.stream('samples', {
-      topic: 'samples',
-      codec: json((v): v is Sample => typeof v === 'object' && v !== null),
-      timestampOf: (s) => s.t,
-      maxOutOfOrdernessMs: 0,
-    })
-      .selectKey((s) => s.key)
+    keyedSamples<Sample>(t)
       .window(TimeWindows.ofSizeAndGrace(10_000, 0))
       .aggregate('values', aggregator)
       .final()

@@ -7,8 +7,8 @@ import { count } from '../../../engine/aggregate/index.ts';
 import { storeKeyCloseMs } from '../../../engine/runtime/window-operator.ts';
 import { TestDriver } from '../../../engine/testing/test-driver.ts';
 import { defineTopology, type WindowResult } from '../../../engine/topology/builder.ts';
-import { json } from '../../../engine/topology/codecs.ts';
 import { kafkaSink } from '../../../engine/topology/sinks.ts';
+import { keyedSamples } from './keyed-samples.ts';
 import { TimeWindows, type FixedWindows } from '../../../engine/windows/index.ts';
 
 interface Sample {
@@ -18,13 +18,7 @@ interface Sample {
 
 function topology(windows: FixedWindows) {
   return defineTopology('expiry', (t) => {
-    t.stream('samples', {
-      topic: 'samples',
-      codec: json((v): v is Sample => typeof v === 'object' && v !== null),
-      timestampOf: (s) => s.t,
-      maxOutOfOrdernessMs: 0,
-    })
-      .selectKey((s) => s.key)
+    keyedSamples<Sample>(t)
       .window(windows)
       .aggregate('counts', count<Sample>())
       .final()
