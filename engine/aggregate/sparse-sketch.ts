@@ -48,16 +48,6 @@ type MutableSketch = [number, number | null, number | null, number[], number[]];
 
 const EMPTY: SparseSketch = Object.freeze([0, null, null, Object.freeze([]), Object.freeze([])] as const);
 
-/** `sorted` with `index` inserted in order (a new array). */
-function insertSorted(sorted: readonly number[], index: number): number[] {
-  let at = sorted.length;
-  while (at > 0 && (sorted[at - 1] as number) > index) at -= 1;
-  const out = sorted.slice(0, at);
-  out.push(index);
-  for (let j = at; j < sorted.length; j += 1) out.push(sorted[j] as number);
-  return out;
-}
-
 /** Inserts `index` into `sorted` in order, in place. */
 function insertSortedInPlace(sorted: number[], index: number): void {
   let at = sorted.length;
@@ -111,18 +101,6 @@ export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
   // + 0 turns -0 (ceil of a value in (-1, 0)) into 0, as in sketch.ts.
   const indexOf = (x: number): number => Math.ceil(Math.log(Math.abs(x)) / lnGamma) + 0;
 
-  const add = (s: SparseSketch, value: number): SparseSketch => {
-    if (!Number.isFinite(value)) return s;
-    const x = value === 0 ? 0 : value;
-    const min = s[1] === null ? x : Math.min(s[1], x);
-    const max = s[2] === null ? x : Math.max(s[2], x);
-    if (x === 0) return [s[0] + 1, min, max, s[3], s[4]];
-    const index = indexOf(x);
-    return x > 0
-      ? [s[0], min, max, insertSorted(s[3], index), s[4]]
-      : [s[0], min, max, s[3], insertSorted(s[4], index)];
-  };
-
   const copy = (s: SparseSketch): SparseSketch => [s[0], s[1], s[2], s[3].slice(), s[4].slice()];
 
   const addInPlace = (sketch: SparseSketch, value: number): SparseSketch => {
@@ -135,6 +113,9 @@ export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
     else insertSortedInPlace(x > 0 ? s[3] : s[4], indexOf(x));
     return sketch;
   };
+
+  const add = (s: SparseSketch, value: number): SparseSketch =>
+    Number.isFinite(value) ? addInPlace(copy(s), value) : s;
 
   const merge = (a: SparseSketch, b: SparseSketch): SparseSketch => {
     if (count(b) === 0) return a;

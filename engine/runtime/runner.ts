@@ -183,12 +183,11 @@ interface PartitionState {
   /** Buffered records of a bulk-load source. */
   bulk: BulkEntry[];
   /**
-   * The write phase of the last flush, when it runs in the background while the partition goes on
-   * processing (one at a time: the next flush waits for it), and how it failed, if it did.
+   * The write phase of the last flush while it runs in the background and the partition goes on
+   * processing (one at a time: the next flush waits for it; unset once done), and how it failed, if it
+   * did. A flush due by time while it is set waits for a later tick.
    */
   writing: Promise<void> | undefined;
-  /** Whether `writing` is still under way (a flush due by time then waits for the next tick instead). */
-  writeInFlight: boolean;
   writeError: unknown;
   /** Eager Kafka sends of this partition, in order; awaited before offsets are committed. */
   eager: Promise<void>;
@@ -243,22 +242,7 @@ export class TopologyRunner {
   #kafkaWriter: KafkaWriter | undefined;
   #chWriter: ClickHouseWriter | undefined;
   /** The tumbling and hopping window stores' windows, by changelog topic (no tombstones: see #pruneMirror). */
-  get #fixedWindowStores(): ReadonlyMap<string, FixedWindows> {
-    if (this.#fixedWindowStoresCache === undefined) {
-      const byTopic = new Map<string, FixedWindows>();
-      const visit = (nodes: readonly GraphNode[]): void => {
-        for (const node of nodes) {
-          if (node.kind === 'window' && node.windows.kind !== 'session')
-            byTopic.set(this.changelogTopic(node.store), node.windows);
-          visit(node.children);
-        }
-      };
-      for (const source of this.#graph.sources) visit(source.children);
-      this.#fixedWindowStoresCache = byTopic;
-    }
-    return this.#fixedWindowStoresCache;
-  }
-  #fixedWindowStoresCache: ReadonlyMap<string, FixedWindows> | undefined;
+  readonly #fixedWindowStores = new Map<string, FixedWindows>();
   /** Changelogs (followed with `standby`, otherwise read on demand). */
   #mirror: TopicMirror | undefined;
   /** Global tables, always followed. */
@@ -298,6 +282,14 @@ export class TopologyRunner {
     this.#clickhouse = createClickHouse(options.config.clickhouse, {
       applicationName: `stadion-${this.#graph.name}`,
     });
+    const visit = (nodes: readonly GraphNode[]): void => {
+      for (const node of nodes) {
+        if (node.kind === 'window' && node.windows.kind !== 'session')
+          this.#fixedWindowStores.set(this.changelogTopic(node.store), node.windows);
+        visit(node.children);
+      }
+    };
+    for (const source of this.#graph.sources) visit(source.children);
     this.#eagerSinks = [...this.#graph.sinks.values()].filter(
       (sink) => sink.kind === 'kafka' && sink.delivery === 'eager',
     );
@@ -896,7 +888,6 @@ export class TopologyRunner {
       eager: Promise.resolve(),
       eagerError: undefined,
       writing: undefined,
-      writeInFlight: false,
       writeError: undefined,
       bufferedOutputs: 0,
       uncountedIn: 0,
@@ -978,7 +969,7 @@ export class TopologyRunner {
           // A flush due by time while the last one still writes waits for a later tick, rather than
           // holding the partition (and this loop) until that write ends: processing, and with it the
           // eager alerts, goes on. Flushes for size still wait (memory stays bounded).
-          const due = now - state.lastFlushMs >= intervalMs && !state.writeInFlight;
+          const due = now - state.lastFlushMs >= intervalMs && state.writing === undefined;
           if (due && (state.nextOffset > state.committedOffset || state.bufferedOutputs > 0)) {
             await this.#flush(state, 'interval');
           }
@@ -1264,14 +1255,15 @@ export class TopologyRunner {
       });
     };
     if (background) {
-      state.writeInFlight = true;
-      state.writing = write()
+      // Unset when done, so `writing` says whether a write is under way; its failure stays in writeError.
+      const writing: Promise<void> = write()
         .catch((error: unknown) => {
           state.writeError = error;
         })
         .finally(() => {
-          state.writeInFlight = false;
+          if (state.writing === writing) state.writing = undefined;
         });
+      state.writing = writing;
       return;
     }
     await write();

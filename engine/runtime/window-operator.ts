@@ -27,7 +27,7 @@ interface WindowState {
   readonly startMs: number;
   /** Exclusive end for fixed windows; last event time (inclusive) for sessions. */
   readonly endMs: number;
-  /** Replaced only on states this operator created with a private accumulator (`#private`). */
+  /** Replaced only on states that own their accumulator (FixedWindowState.ownsAcc). */
   acc: unknown;
   /** Set on the panes of sliced hopping windows (`startMs`..`endMs` is then the pane). */
   readonly pane?: true;
@@ -44,13 +44,27 @@ class FixedWindowState implements WindowState {
   readonly endMs: number;
   acc: unknown;
   readonly pane: true | undefined;
+  /**
+   * Whether `acc` is a private copy the aggregator's `inPlace` path may mutate. Not for restored
+   * states (a test driver may share them with its changelog) nor for results of a pure `add`.
+   * Changelog values are serialized when a flush takes them, before any later add.
+   */
+  readonly ownsAcc: boolean;
 
-  constructor(key: string | null, startMs: number, endMs: number, acc: unknown, pane: boolean) {
+  constructor(
+    key: string | null,
+    startMs: number,
+    endMs: number,
+    acc: unknown,
+    pane: boolean,
+    ownsAcc = false,
+  ) {
     this.key = key;
     this.startMs = startMs;
     this.endMs = endMs;
     this.acc = acc;
     this.pane = pane ? true : undefined;
+    this.ownsAcc = ownsAcc;
   }
 
   toJSON(): unknown {
@@ -79,12 +93,6 @@ export class WindowOperator {
   readonly #panesByKey = new Map<string, KeyPanes>();
   /** Whether this operator slices its windows into panes. */
   readonly #sliced: boolean;
-  /**
-   * Window states whose accumulator this operator copied for itself, so the aggregator's `inPlace`
-   * path may mutate it. Others (restored ones, which a test driver may share with its changelog) are
-   * copied once first. Changelog values are serialized when a flush takes them, before any later add.
-   */
-  readonly #private = new WeakSet<WindowState>();
   #nextCloseMs = Number.POSITIVE_INFINITY;
   /**
    * The watermark of the last `closeUpTo`: every window closing at or before it was emitted. Lateness
@@ -293,30 +301,30 @@ export class WindowOperator {
       accepted = true;
       const storeKey = `${JSON.stringify(record.key)}|${window.startMs}`;
       const existing = this.#store.get(storeKey) as WindowState | undefined;
-      if (inPlace !== undefined) {
-        let state = existing;
-        if (state === undefined || !this.#private.has(state)) {
-          state = new FixedWindowState(
-            record.key,
-            window.startMs,
-            window.endMs,
-            inPlace.copy(existing?.acc ?? aggregator.initialize()),
-            false,
-          );
-          this.#private.add(state);
-        }
+      let state: WindowState;
+      if (inPlace === undefined) {
+        state = new FixedWindowState(
+          record.key,
+          window.startMs,
+          window.endMs,
+          aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
+          false,
+        );
+      } else {
+        // The first add to a window, or to a restored one, copies its accumulator once.
+        state =
+          existing instanceof FixedWindowState && existing.ownsAcc
+            ? existing
+            : new FixedWindowState(
+                record.key,
+                window.startMs,
+                window.endMs,
+                inPlace.copy(existing?.acc ?? aggregator.initialize()),
+                false,
+                true,
+              );
         state.acc = inPlace.add(state.acc, record.value);
-        this.#store.put(storeKey, state);
-        if (existing === undefined) this.#index(storeKey, state);
-        continue;
       }
-      const state = new FixedWindowState(
-        record.key,
-        window.startMs,
-        window.endMs,
-        aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
-        false,
-      );
       this.#store.put(storeKey, state);
       if (existing === undefined) this.#index(storeKey, state);
       if (this.#node.emit === 'updates') emitUpdate(this.#result(state));

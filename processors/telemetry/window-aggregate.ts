@@ -130,36 +130,6 @@ export function emptyTelemetryAcc(): TelemetryAcc {
   return EMPTY_ACC;
 }
 
-export function addSample(
-  acc: TelemetryAcc,
-  s: FeedTelemetrySample,
-  thresholds: SlaThresholds,
-): TelemetryAcc {
-  const mask = sampleBreachMask(s, thresholds);
-  return [
-    s.feedId,
-    s.broadcasterId,
-    s.popId,
-    acc[3] + 1,
-    acc[4] + s.packetsSent,
-    acc[5] + s.packetsReceived,
-    acc[6] + s.packetsLost,
-    acc[7] + s.packetsRetransmitted,
-    acc[8] + s.packetsDropped,
-    minOf(acc[9], s.videoBitrateKbps),
-    acc[10] + s.videoBitrateKbps,
-    minOf(acc[11], s.bandwidthEstimateMbps),
-    acc[12] + s.framesDropped,
-    acc[13] + s.ccErrors,
-    acc[14] + tsPriority1Errors(s),
-    acc[15] + s.pcrPtsErrors,
-    acc[16] + (mask === 0 ? 0 : 1),
-    mask === 0 ? acc[17] : acc[17].map((n, bit) => n + ((mask >> bit) & 1)),
-    sketch.add(acc[18], s.rttMs),
-    sketch.add(acc[19], s.latencyMs),
-  ];
-}
-
 type MutableAcc = { -readonly [K in keyof TelemetryAcc]: TelemetryAcc[K] } & { 17: number[] };
 
 /** A copy of `acc` sharing no array with it, for `addSampleInPlace`. */
@@ -204,6 +174,15 @@ export function addSampleInPlace(
   sketch.addInPlace(a[18], s.rttMs);
   sketch.addInPlace(a[19], s.latencyMs);
   return acc;
+}
+
+/** The accumulator with one more sample; `acc` is not modified. */
+export function addSample(
+  acc: TelemetryAcc,
+  s: FeedTelemetrySample,
+  thresholds: SlaThresholds,
+): TelemetryAcc {
+  return addSampleInPlace(copyTelemetryAcc(acc), s, thresholds);
 }
 
 export function mergeTelemetryAcc(a: TelemetryAcc, b: TelemetryAcc): TelemetryAcc {

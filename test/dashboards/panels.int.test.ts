@@ -91,7 +91,7 @@ const SIMULATIONS: readonly Simulation[] = [
       try {
         // The sensor-faults panel needs a fault: in a network this small, some seeds break no sensor
         // (about 6 % of sensors fail once a day), so the first seed from the test's that does is used.
-        // As `stadion simulate traffic` builds it from the flags below (and its defaults).
+        // The flags below give `stadion simulate traffic` this network (sessions and plans: its defaults).
         const network = {
           venues: 1,
           corridorsPerVenue: 2,
@@ -103,7 +103,12 @@ const SIMULATIONS: readonly Simulation[] = [
         let trafficSeed = seed;
         while (simulateTraffic({ ...network, seed: trafficSeed }).faults.length === 0) trafficSeed += 1;
         await stadion(
-          ['simulate', 'traffic', '--venues', '1', '--corridors', '2', '--segments', '4', '--hours', '3'],
+          [
+            'simulate',
+            'traffic',
+            ...['--venues', String(network.venues), '--corridors', String(network.corridorsPerVenue)],
+            ...['--segments', String(network.segmentsPerCorridor), '--hours', String(network.hours)],
+          ],
           env,
           ['--seed', String(trafficSeed), '--data-dir', dataDir],
         );
