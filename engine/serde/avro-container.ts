@@ -44,6 +44,11 @@ function syncMarkerOf(schemaJson: string): Buffer {
 
 /** One object container file holding `datums` (each a complete encoded value of `schemaJson`). */
 export function avroContainer(schemaJson: string, datums: readonly Buffer[]): Buffer {
+  return avroContainerOf(schemaJson, datums.length, Buffer.concat(datums));
+}
+
+/** One object container file of `count` datums already laid end to end in `body`. */
+export function avroContainerOf(schemaJson: string, count: number, body: Buffer): Buffer {
   const sync = syncMarkerOf(schemaJson);
   const header = [
     MAGIC,
@@ -55,8 +60,6 @@ export function avroContainer(schemaJson: string, datums: readonly Buffer[]): Bu
     encodeAvroLong(0),
     sync,
   ];
-  const size = datums.reduce((n, d) => n + d.length, 0);
-  const block =
-    datums.length === 0 ? [] : [encodeAvroLong(datums.length), encodeAvroLong(size), ...datums, sync];
+  const block = count === 0 ? [] : [encodeAvroLong(count), encodeAvroLong(body.length), body, sync];
   return Buffer.concat([...header, ...block]);
 }

@@ -68,6 +68,34 @@ export class ClickHouseWriter {
 
   /** Per table: how its rows are encoded (RowBinaryWithDefaults from its columns, or JSON). */
   readonly #encoders = new Map<string, Promise<RowBinaryEncoder | undefined>>();
+  /** The same, once known: null for JSON. */
+  readonly #known = new Map<string, RowBinaryEncoder | null>();
+
+  /**
+   * The table's RowBinary encoder if it is known by now (the first insert into the table asks
+   * ClickHouse), null if the table takes JSON, undefined if not known yet. For encoding rows as they
+   * come, ahead of the insert (`insertRowBinary`).
+   */
+  encoderNow(table: string): RowBinaryEncoder | null | undefined {
+    return this.#known.get(table);
+  }
+
+  /** Inserts rows already encoded by the table's encoder (`encoderNow`). */
+  async insertRowBinary(
+    insert: { table: string; encoder: RowBinaryEncoder; body: Buffer; deduplicationToken: string },
+    options: { signal?: AbortSignal; between?: () => Promise<void>; onRetry?: () => void } = {},
+  ): Promise<void> {
+    const columns = insert.encoder.columns.map((c) => `\`${c.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``);
+    await this.insertStatement(
+      {
+        query: `INSERT INTO ${insert.table} (${columns.join(', ')}) FORMAT RowBinaryWithDefaults`,
+        body: insert.body,
+        deduplicationToken: insert.deduplicationToken,
+        table: insert.table,
+      },
+      options,
+    );
+  }
 
   async insert(
     insert: ClickHouseInsert,
@@ -78,14 +106,8 @@ export class ClickHouseWriter {
     if (encoder !== undefined) {
       // Encoded once, before any attempt: a row that cannot be encoded is not worth a retry.
       const body = encoder.encode(insert.rows);
-      const columns = encoder.columns.map((c) => `\`${c.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``);
-      await this.insertStatement(
-        {
-          query: `INSERT INTO ${insert.table} (${columns.join(', ')}) FORMAT RowBinaryWithDefaults`,
-          body,
-          deduplicationToken: insert.deduplicationToken,
-          table: insert.table,
-        },
+      await this.insertRowBinary(
+        { table: insert.table, encoder, body, deduplicationToken: insert.deduplicationToken },
         options,
       );
       return;
@@ -129,6 +151,7 @@ export class ClickHouseWriter {
           );
           if (made === undefined)
             this.#logger.info('a column type has no RowBinary encoding here: inserting JSON', { table });
+          this.#known.set(table, made ?? null);
           return made;
         },
         this.#retryOptions(`describe ${table}`, options),

@@ -39,10 +39,43 @@ export class ByteWriter {
     this.#buffer[this.#length++] = n;
   }
 
-  fixed(bytes: number, write: (buffer: Buffer, offset: number) => void): void {
+  /** A little-endian integer of 1, 2 or 4 bytes (range checked by Buffer). */
+  int(bytes: 1 | 2 | 4, signed: boolean, value: number): void {
     this.ensure(bytes);
-    write(this.#buffer, this.#length);
+    if (signed) this.#buffer.writeIntLE(value, this.#length, bytes);
+    else this.#buffer.writeUIntLE(value, this.#length, bytes);
     this.#length += bytes;
+  }
+
+  /**
+   * A 64-bit little-endian integer from a safe integer (two 32-bit halves: no BigInt per value). The
+   * caller checks the sign for unsigned columns.
+   */
+  int64(value: number): void {
+    this.ensure(8);
+    const high = Math.floor(value / 2 ** 32);
+    this.#buffer.writeUInt32LE(value - high * 2 ** 32, this.#length);
+    this.#buffer.writeInt32LE(high, this.#length + 4);
+    this.#length += 8;
+  }
+
+  bigint64(value: bigint, signed: boolean): void {
+    this.ensure(8);
+    if (signed) this.#buffer.writeBigInt64LE(value, this.#length);
+    else this.#buffer.writeBigUInt64LE(value, this.#length);
+    this.#length += 8;
+  }
+
+  f32(value: number): void {
+    this.ensure(4);
+    this.#buffer.writeFloatLE(value, this.#length);
+    this.#length += 4;
+  }
+
+  f64(value: number): void {
+    this.ensure(8);
+    this.#buffer.writeDoubleLE(value, this.#length);
+    this.#length += 8;
   }
 
   string(value: string): void {
@@ -51,6 +84,16 @@ export class ByteWriter {
     this.ensure(bytes);
     this.#buffer.write(value, this.#length, 'utf8');
     this.#length += bytes;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Forgets what was written after the first `length` bytes. */
+  truncate(length: number): void {
+    this.#length = Math.min(this.#length, length);
   }
 
   /** Forgets what was written. */
@@ -73,27 +116,34 @@ function numberOf(value: unknown, type: string): number {
   return n;
 }
 
-function bigintOf(value: unknown, type: string): bigint {
+function bigintOf(value: bigint | string, type: string): bigint {
   if (typeof value === 'bigint') return value;
-  const n = numberOf(value, type);
-  if (!Number.isInteger(n)) throw new TypeError(`${String(value)} is not a whole number for ${type}`);
-  return BigInt(n);
+  try {
+    return BigInt(value);
+  } catch {
+    throw new TypeError(`${value} is not a whole number for ${type}`);
+  }
 }
 
 function intWriter(bytes: 1 | 2 | 4 | 8, signed: boolean, type: string): ValueWriter {
   if (bytes === 8) {
-    return signed
-      ? (out, v) => {
-          out.fixed(8, (b, o) => b.writeBigInt64LE(bigintOf(v, type), o));
-        }
-      : (out, v) => {
-          out.fixed(8, (b, o) => b.writeBigUInt64LE(bigintOf(v, type), o));
-        };
+    return (out, v) => {
+      // Bigints and decimal strings exactly; numbers as two 32-bit halves while exact (no BigInt each).
+      if (typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v.trim()))) {
+        out.bigint64(bigintOf(v, type), signed);
+        return;
+      }
+      const n = numberOf(v, type);
+      if (!Number.isInteger(n) || (!signed && n < 0))
+        throw new TypeError(`${String(v)} is not a whole number for ${type}`);
+      if (Number.isSafeInteger(n)) out.int64(n);
+      else out.bigint64(BigInt(n), signed);
+    };
   }
   return (out, v) => {
     const n = numberOf(v, type);
     if (!Number.isInteger(n)) throw new TypeError(`${String(v)} is not a whole number for ${type}`);
-    out.fixed(bytes, (b, o) => (signed ? b.writeIntLE(n, o, bytes) : b.writeUIntLE(n, o, bytes)));
+    out.int(bytes, signed, n);
   };
 }
 
@@ -104,8 +154,13 @@ function dateTime64Writer(precision: number): ValueWriter {
     const ms =
       v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : numberOf(v, 'DateTime64');
     if (!Number.isFinite(ms)) throw new TypeError(`${String(v)} is not a time`);
-    const ticks = precision >= 3 ? BigInt(Math.round(ms)) * BigInt(scale) : BigInt(Math.round(ms * scale));
-    out.fixed(8, (b, o) => b.writeBigInt64LE(ticks, o));
+    const ticks = precision >= 3 ? Math.round(ms) * scale : Math.round(ms * scale);
+    if (Number.isSafeInteger(ticks)) out.int64(ticks);
+    else
+      out.bigint64(
+        precision >= 3 ? BigInt(Math.round(ms)) * BigInt(scale) : BigInt(Math.round(ms * scale)),
+        true,
+      );
   };
 }
 
@@ -191,23 +246,23 @@ export function valueWriterOf(type: string): ValueWriter | undefined {
       return intWriter(8, true, type);
     case 'Float32':
       return (out, v) => {
-        out.fixed(4, (b, o) => b.writeFloatLE(numberOf(v, 'Float32'), o));
+        out.f32(numberOf(v, 'Float32'));
       };
     case 'Float64':
       return (out, v) => {
-        out.fixed(8, (b, o) => b.writeDoubleLE(numberOf(v, 'Float64'), o));
+        out.f64(numberOf(v, 'Float64'));
       };
     case 'DateTime':
       return (out, v) => {
         const ms =
           v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : numberOf(v, 'DateTime');
-        out.fixed(4, (b, o) => b.writeUInt32LE(Math.floor(ms / 1000), o));
+        out.int(4, false, Math.floor(ms / 1000));
       };
     case 'Date':
       return (out, v) => {
         const ms =
           v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : numberOf(v, 'Date');
-        out.fixed(2, (b, o) => b.writeUInt16LE(Math.floor(ms / 86_400_000), o));
+        out.int(2, false, Math.floor(ms / 86_400_000));
       };
     default:
       return undefined;
@@ -226,6 +281,11 @@ export interface RowBinaryEncoder {
   /** The columns in the order the rows are written. */
   readonly columns: readonly string[];
   encode(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Buffer;
+  /**
+   * Appends one row to `out`; a row that cannot be encoded throws and leaves `out` as it was (so rows
+   * can be encoded as they come and the objects dropped).
+   */
+  encodeRow(out: ByteWriter, row: Readonly<Record<string, unknown>>): void;
 }
 
 /**
@@ -241,25 +301,33 @@ export function rowBinaryEncoder(columns: readonly TableColumn[]): RowBinaryEnco
     if (write === undefined) return undefined;
     writers.push({ name: column.name, write });
   }
+  const encodeRow = (out: ByteWriter, row: Readonly<Record<string, unknown>>): void => {
+    const start = out.length;
+    for (const { name, write } of writers) {
+      const value = row[name];
+      if (value === undefined) {
+        out.u8(1);
+        continue;
+      }
+      out.u8(0);
+      try {
+        write(out, value);
+      } catch (error) {
+        out.truncate(start);
+        throw new TypeError(`column ${name}: ${(error as Error).message}`);
+      }
+    }
+  };
   const out = new ByteWriter();
   return {
     columns: writers.map((w) => w.name),
+    encodeRow,
     encode(rows) {
-      for (const row of rows) {
-        for (const { name, write } of writers) {
-          const value = row[name];
-          if (value === undefined) {
-            out.u8(1);
-            continue;
-          }
-          out.u8(0);
-          try {
-            write(out, value);
-          } catch (error) {
-            out.reset();
-            throw new TypeError(`column ${name}: ${(error as Error).message}`);
-          }
-        }
+      try {
+        for (const row of rows) encodeRow(out, row);
+      } catch (error) {
+        out.reset();
+        throw error;
       }
       return out.take();
     },

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rowBinaryEncoder, valueWriterOf } from '../../../engine/sinks/row-binary.ts';
+import { ByteWriter, rowBinaryEncoder, valueWriterOf } from '../../../engine/sinks/row-binary.ts';
 
 const columns = (spec: Array<[string, string, string?]>) =>
   spec.map(([name, type, defaultKind]) => ({ name, type, defaultKind: defaultKind ?? '' }));
@@ -56,5 +57,58 @@ describe('RowBinaryWithDefaults', () => {
     );
     expect(() => encoder?.encode([{ a: 'x', n: 'many' }])).toThrow(/column n/);
     expect(encoder?.encode([{ a: 'y', n: 1 }])).toEqual(Buffer.from([0, 1, 0x79, 0, 1, 0, 0, 0]));
+  });
+
+  it('writes 64-bit integers from numbers exactly as from bigints', () => {
+    const int64 = valueWriterOf('Int64');
+    const uint64 = valueWriterOf('UInt64');
+    const time = valueWriterOf("DateTime64(3, 'UTC')");
+    if (int64 === undefined || uint64 === undefined || time === undefined) throw new Error('no writer');
+    const bytesOf = (write: NonNullable<typeof int64>, value: unknown): Buffer => {
+      const out = new ByteWriter(4);
+      write(out, value);
+      return out.take();
+    };
+    const expected = (n: bigint, signed: boolean): Buffer => {
+      const b = Buffer.alloc(8);
+      if (signed) b.writeBigInt64LE(n);
+      else b.writeBigUInt64LE(n);
+      return b;
+    };
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (n) => {
+        expect(bytesOf(int64, n)).toEqual(expected(BigInt(n), true));
+        expect(bytesOf(int64, String(n))).toEqual(expected(BigInt(n), true));
+        expect(bytesOf(time, n)).toEqual(expected(BigInt(n), true));
+        if (n >= 0) expect(bytesOf(uint64, n)).toEqual(expected(BigInt(n), false));
+        else expect(() => bytesOf(uint64, n)).toThrow(/whole number/);
+      }),
+      { seed: 20261124, numRuns: 2000 },
+    );
+    expect(bytesOf(uint64, 2n ** 64n - 1n)).toEqual(expected(2n ** 64n - 1n, false));
+    expect(bytesOf(int64, '-9223372036854775808')).toEqual(expected(-(2n ** 63n), true));
+    expect(bytesOf(int64, 2 ** 60)).toEqual(expected(2n ** 60n, true));
+  });
+
+  it('encodes row by row into a writer, leaving it as it was when a row fails', () => {
+    const encoder = rowBinaryEncoder(
+      columns([
+        ['a', 'String'],
+        ['n', 'UInt32'],
+      ]),
+    );
+    if (encoder === undefined) throw new Error('no encoder');
+    const out = new ByteWriter(2);
+    encoder.encodeRow(out, { a: 'x', n: 1 });
+    expect(() => {
+      encoder.encodeRow(out, { a: 'long enough to grow the buffer', n: -1 });
+    }).toThrow(/column n/);
+    encoder.encodeRow(out, { a: 'y', n: 2 });
+    expect(out.take()).toEqual(
+      encoder.encode([
+        { a: 'x', n: 1 },
+        { a: 'y', n: 2 },
+      ]),
+    );
   });
 });
