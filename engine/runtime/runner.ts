@@ -32,8 +32,10 @@ import { ClickHouseWriter } from '../sinks/clickhouse-writer.ts';
 import { KafkaWriter, type OutgoingMessage } from '../sinks/kafka-writer.ts';
 import type { GraphNode, SourceNode, TopologyGraph } from '../topology/graph.ts';
 import type { ClickHouseRow, SinkSpec } from '../topology/sinks.ts';
-import { writeBulk, type BulkEntry } from './bulk-load.ts';
+import { BulkBuffer, writeBulk, type BulkGroup } from './bulk-load.ts';
+import { ChangelogBatch } from './changelog-batch.ts';
 import { CoalescingSender } from './coalescing-sender.ts';
+import { EncodedRows } from './encoded-rows.ts';
 import { decodeCommitMetadata, deduplicationToken, encodeCommitMetadata } from './commit-metadata.ts';
 import { idleAdvances } from './idle.ts';
 import type { EngineMetrics } from './metrics.ts';
@@ -126,17 +128,6 @@ const REJOIN_DELAY_MS = 1_000;
 /** How often a batch waiting for its partition's previous write heartbeats. */
 const HEARTBEAT_WHILE_WAITING_MS = 1_000;
 
-/**
- * Calls `next` with `value` at once when it is not a promise (the per-record hot path awaits nothing
- * then), otherwise when it resolves.
- */
-function whenReady<T>(
-  value: T | Promise<T>,
-  next: (ready: T) => Promise<void> | undefined,
-): Promise<void> | undefined {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
-
 /** Thrown inside a flush that a rebalance made stale: it must not write or commit anything more. */
 class StaleFlushError extends Error {
   override readonly name = 'StaleFlushError';
@@ -181,7 +172,11 @@ interface PartitionState {
   pending: { end: number; watermarkMs: number | null } | undefined;
   deadLetters: OutgoingMessage[];
   /** Buffered records of a bulk-load source. */
-  bulk: BulkEntry[];
+  bulk: BulkBuffer;
+  /** The origin of the record being processed, one object reused (the task copies what it keeps). */
+  readonly origin: { topic: string; partition: number; offset: number; receivedAtMs: number };
+  /** Outputs of ClickHouse sinks encoded after each batch, by sink name (#encodeRows). */
+  encoded: Map<string, EncodedRows>;
   /**
    * The write phase of the last flush while it runs in the background and the partition goes on
    * processing (one at a time: the next flush waits for it; unset once done), and how it failed, if it
@@ -598,25 +593,43 @@ export class TopologyRunner {
       { topology: this.#graph.name, topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1),
     );
-    for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale() || state.generation !== this.#generation) return;
-      if (this.#failure !== undefined || this.#stopping !== undefined) return;
-      const offset = Number(message.offset);
-      if (offset < state.nextOffset) continue; // refetched after a flush
-      const processing = this.#processMessage(source, state, message, offset, receivedAtMs);
-      if (processing !== undefined) await processing;
-      payload.resolveOffset(message.offset);
-      if (state.pending !== undefined && offset >= state.pending.end) {
-        await this.#flush(state, 'replay', heartbeat);
-      } else if (
-        state.pending === undefined &&
-        (state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS) ||
-          state.bufferedBytes >= (this.#options.flushMaxBytes ?? DEFAULT_FLUSH_MAX_BYTES))
-      ) {
-        await this.#flush(state, 'size', heartbeat);
+    // The consumer stopping or seeking this partition can only happen while this loop awaits, so it is
+    // checked after each await (per record, its bookkeeping cost a few percent of the time). The
+    // offsets processed are resolved once, at the end: they only place the partition's next fetch,
+    // which waits for this batch.
+    let resumed = true;
+    let processed: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (resumed && (!payload.isRunning() || payload.isStale())) return;
+        resumed = false;
+        if (state.generation !== this.#generation) return;
+        if (this.#failure !== undefined || this.#stopping !== undefined) return;
+        const offset = Number(message.offset);
+        if (offset < state.nextOffset) continue; // refetched after a flush
+        const processing = this.#processMessage(source, state, message, offset, receivedAtMs);
+        if (processing !== undefined) {
+          await processing;
+          resumed = true;
+        }
+        processed = message.offset;
+        if (state.pending !== undefined && offset >= state.pending.end) {
+          resumed = true;
+          await this.#flush(state, 'replay', heartbeat);
+        } else if (
+          state.pending === undefined &&
+          (state.bufferedOutputs >= (this.#options.flushMaxRecords ?? DEFAULT_FLUSH_MAX_RECORDS) ||
+            state.bufferedBytes >= (this.#options.flushMaxBytes ?? DEFAULT_FLUSH_MAX_BYTES))
+        ) {
+          resumed = true;
+          await this.#flush(state, 'size', heartbeat);
+        }
       }
+    } finally {
+      if (processed !== undefined) payload.resolveOffset(processed);
     }
     this.#countIn(source, state);
+    this.#encodeRows(state);
     this.#sendEager(state);
     state.lastActivityMs = Date.now();
     await heartbeat();
@@ -626,6 +639,30 @@ export class TopologyRunner {
     if (state.uncountedIn === 0) return;
     this.#metrics.recordsIn.inc({ topology: this.#graph.name, topic: source.topic }, state.uncountedIn);
     state.uncountedIn = 0;
+  }
+
+  /**
+   * Encodes the outputs of ClickHouse sinks whose table encoder is known (after the first insert into
+   * the table) and drops the objects: see EncodedRows. Rows are built as they would be at the flush;
+   * a row that cannot be encoded fails the topology as its insert would have.
+   */
+  #encodeRows(state: PartitionState): void {
+    const writer = this.#chWriter;
+    if (writer === undefined) return;
+    for (const [name, list] of state.task.outputs) {
+      const sink = this.#graph.sinks.get(name);
+      if (sink?.kind !== 'clickhouse' || list.length === 0) continue;
+      const encoder = writer.encoderNow(sink.table);
+      if (encoder === undefined || encoder === null) continue;
+      let rows = state.encoded.get(name);
+      if (rows === undefined) {
+        rows = new EncodedRows(encoder);
+        state.encoded.set(name, rows);
+      }
+      for (const { record, origin } of list)
+        rows.add(sink.toRow(record.value, record), record.timestampMs, origin?.receivedAtMs);
+      state.task.outputs.delete(name);
+    }
   }
 
   /** Sends what the batch produced for eager Kafka sinks, without waiting (the flush waits). */
@@ -679,11 +716,17 @@ export class TopologyRunner {
     receivedAtMs: number,
   ): Promise<void> | undefined {
     if (source.bulkOnly === true) {
-      // A bulk load: only the header is checked here; ClickHouse decodes the body.
-      return this.#withWriter(source, message, (writer) => {
-        this.#markRead(state, message, offset);
-        this.#keepBulk(state, message, offset, writer);
-      });
+      // A bulk load: only the header is checked here; ClickHouse decodes the body. A check that throws
+      // (registry unreachable) leaves the record unread: it is fetched again.
+      const writer = this.#checkHeader(source, message);
+      if (writer instanceof Promise)
+        return writer.then((ready) => {
+          this.#markRead(state, message, offset);
+          this.#keep(state, message, offset, ready);
+        });
+      this.#markRead(state, message, offset);
+      this.#keep(state, message, offset, writer);
+      return undefined;
     }
     // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
     const decoded = this.#decoder(source.name).decode(message.value);
@@ -705,23 +748,13 @@ export class TopologyRunner {
     this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
     // A stream also loaded in bulk keeps the records it accepted.
     if (!decoded.ok || source.bulk === undefined) return undefined;
-    return this.#withWriter(source, message, (writer) => {
-      this.#keepBulk(state, message, offset, writer);
-    });
-  }
-
-  /** Checks a bulk-loaded record's header, then calls `then`; synchronous once the writer schema was seen. */
-  #withWriter(
-    source: SourceNode,
-    message: KafkaMessage,
-    then: (writer: DecodeResult<WriterOf>) => void,
-  ): Promise<void> | undefined {
-    const checkHeader = this.#headerCheckers.get(source.name);
-    if (checkHeader === undefined) throw new StadionError('INTERNAL', `no header check for ${source.name}`);
-    return whenReady(checkHeader(message.value), (writer) => {
-      then(writer);
-      return undefined;
-    });
+    const writer = this.#checkHeader(source, message);
+    if (writer instanceof Promise)
+      return writer.then((ready) => {
+        this.#keep(state, message, offset, ready);
+      });
+    this.#keep(state, message, offset, writer);
+    return undefined;
   }
 
   /** The record is read: the next fetch starts after it, and it counts towards the flush size. */
@@ -731,14 +764,20 @@ export class TopologyRunner {
     state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
   }
 
-  #keepBulk(
-    state: PartitionState,
+  /** A bulk-loaded record's writer schema; synchronous once the schema was seen. */
+  #checkHeader(
+    source: SourceNode,
     message: KafkaMessage,
-    offset: number,
-    writer: DecodeResult<WriterOf>,
-  ): void {
+  ): DecodeResult<WriterOf> | Promise<DecodeResult<WriterOf>> {
+    const checkHeader = this.#headerCheckers.get(source.name);
+    if (checkHeader === undefined) throw new StadionError('INTERNAL', `no header check for ${source.name}`);
+    return checkHeader(message.value);
+  }
+
+  /** Keeps a bulk-loaded record for the flush, or dead-letters it. */
+  #keep(state: PartitionState, message: KafkaMessage, offset: number, writer: DecodeResult<WriterOf>): void {
     if (writer.ok) {
-      state.bulk.push({ writer: writer.value, message, offset });
+      state.bulk.add(writer.value, message, offset);
       state.bufferedOutputs += 1;
     } else this.#badRecord(state, message, offset, writer.code, writer.message);
   }
@@ -759,9 +798,11 @@ export class TopologyRunner {
     const emittedBefore = state.task.counters.emitted;
     try {
       const timestampMs = source.timestampOf(decoded.value, kafkaTimestampMs);
+      state.origin.offset = offset;
+      state.origin.receivedAtMs = receivedAtMs;
       state.task.process(
         { key: message.key?.toString('utf8') ?? null, value: decoded.value, timestampMs },
-        { topic: source.topic, partition: state.partition, offset, receivedAtMs },
+        state.origin,
       );
     } catch (error) {
       this.#badRecord(state, message, offset, 'PROCESSING_FAILED', describeError(error));
@@ -771,7 +812,7 @@ export class TopologyRunner {
 
   #badRecord(
     state: PartitionState,
-    message: KafkaMessage,
+    message: Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'timestamp'>,
     offset: number,
     code: DeadLetterCode,
     reason: string,
@@ -884,7 +925,9 @@ export class TopologyRunner {
       nextOffset: start,
       pending: metadata?.pending,
       deadLetters: [],
-      bulk: [],
+      bulk: new BulkBuffer(),
+      encoded: new Map(),
+      origin: { topic: source.topic, partition, offset: -1, receivedAtMs: 0 },
       eager: Promise.resolve(),
       eagerError: undefined,
       writing: undefined,
@@ -1095,10 +1138,13 @@ export class TopologyRunner {
     // outputs go now, through the chain, in order.
     const deferEager = reason === 'idle' || reason === 'upstream';
     if (!deferEager) this.#sendEager(state);
+    this.#encodeRows(state);
+    const encoded = state.encoded;
+    state.encoded = new Map();
     const outputs = state.task.drainOutputs();
     const late = state.task.late.splice(0);
     const deadLetters = state.deadLetters.splice(0);
-    const bulk = state.bulk.splice(0);
+    const bulk = state.bulk.take();
     const changes = [...state.task.stores].map(([store, keyed]) => ({
       store,
       entries: keyed.drainChanges(),
@@ -1106,6 +1152,7 @@ export class TopologyRunner {
     if (
       lastOffset < firstOffset &&
       outputs.size === 0 &&
+      encoded.size === 0 &&
       late.length === 0 &&
       bulk.length === 0 &&
       changes.every((c) => c.entries.length === 0) &&
@@ -1125,15 +1172,16 @@ export class TopologyRunner {
           list.map((o) => sink.toRow(o.record.value, o.record)),
         );
     }
-    const changelogMessages = changes.map(({ store, entries }) => ({
-      topic: this.changelogTopic(store),
-      messages: entries.map((e) => ({
-        key: `${state.topic}|${e.key}`,
-        value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
-        partition: state.partition,
-        headers: { 'stadion.end-offset': String(lastOffset) },
-      })),
-    }));
+    const changelogs = changes.map(({ store, entries }) => {
+      const batch = new ChangelogBatch(
+        this.changelogTopic(store),
+        `${state.topic}|`,
+        state.partition,
+        lastOffset,
+      );
+      for (const entry of entries) batch.add(entry);
+      return batch;
+    });
     state.bufferedOutputs = 0;
     state.bufferedBytes = 0;
     state.lastFlushMs = Date.now();
@@ -1205,22 +1253,30 @@ export class TopologyRunner {
         }),
       );
       const t1 = performance.now();
-      // 2. Sinks, dead letters, late records.
+      // 2. Sinks, dead letters, late records, and 3. the state changelogs, all at once: a restore reads
+      // only the changelog entries of flushes that committed, so they need not wait for the sinks.
       if (deferEager) await state.eager;
       current();
-      // Sinks are independent of each other: written at once, all acknowledged before the changelogs.
+      let sinksMs = 0;
+      let changelogsMs = 0;
       await Promise.all([
-        this.#writeSinks(outputs, origin, io, '', rows),
-        this.#writeLate(late, origin, io),
-        this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
-        this.#writeBulk(state, bulk, origin, io),
+        Promise.all([
+          this.#writeSinks(outputs, origin, io, '', rows),
+          ...[...encoded].map(([name, encodedRows]) =>
+            this.#writeEncoded(name, encodedRows, deduplicationToken(this.#graph.name, name, origin), io),
+          ),
+          this.#writeLate(late, origin, io),
+          this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
+          this.#writeBulk(state, bulk, origin, io),
+        ]).then(() => {
+          sinksMs = performance.now() - t1;
+        }),
+        Promise.all(
+          changelogs.map((batch) => this.#requireKafkaWriter().send(batch.topic, batch.messages(), io)),
+        ).then(() => {
+          changelogsMs = performance.now() - t1;
+        }),
       ]);
-      const t2 = performance.now();
-      // 3. State changelogs.
-      current();
-      await Promise.all(
-        changelogMessages.map(({ topic, messages }) => this.#requireKafkaWriter().send(topic, messages, io)),
-      );
       // Eager sends of what this range produced must be acknowledged too.
       current();
       await state.eager;
@@ -1239,17 +1295,17 @@ export class TopologyRunner {
       this.#logger.debug('flushed', {
         reason,
         ...origin,
-        sinks: [...outputs.keys()],
-        outputs: [...outputs.values()].reduce((n, list) => n + list.length, 0),
-        changelogEntries: changelogMessages.reduce((n, c) => n + c.messages.length, 0),
-        changelogBytes: changelogMessages.reduce(
-          (n, c) => n + c.messages.reduce((m, e) => m + (e.value?.length ?? 0), 0),
-          0,
-        ),
+        sinks: [...outputs.keys(), ...encoded.keys()],
+        outputs:
+          [...outputs.values()].reduce((n, list) => n + list.length, 0) +
+          [...encoded.values()].reduce((n, rows) => n + rows.count, 0),
+        changelogEntries: changelogs.reduce((n, c) => n + c.count, 0),
+        changelogBytes: changelogs.reduce((n, c) => n + c.bytes, 0),
         durationsMs: {
           markPending: Math.round(t1 - t0),
-          sinks: Math.round(t2 - t1),
-          changelogs: Math.round(t3 - t2),
+          sinks: Math.round(sinksMs),
+          changelogs: Math.round(changelogsMs),
+          eager: Math.round(t3 - t1 - Math.max(sinksMs, changelogsMs)),
           commit: Math.round(t4 - t3),
         },
       });
@@ -1299,24 +1355,24 @@ export class TopologyRunner {
 
   async #writeBulk(
     state: PartitionState,
-    entries: readonly BulkEntry[],
+    groups: readonly BulkGroup[],
     origin: Parameters<typeof deduplicationToken>[2],
     io: WriteOptions,
   ): Promise<void> {
     const source = state.task.source;
-    if (source.bulk === undefined || entries.length === 0) return;
+    if (source.bulk === undefined || groups.length === 0) return;
     const spec = source.bulk;
     const labels = { topology: this.#graph.name, sink: spec.name };
     const stopTimer = this.#metrics.flushSeconds.startTimer(labels);
     const inserted = await writeBulk({
       spec,
-      entries,
+      groups,
       tokenOf: (suffix) => deduplicationToken(this.#graph.name, `${spec.name}:${suffix}`, origin),
       writer: this.#requireClickHouseWriter(),
       io,
       decode: async (bytes) => this.#decoder(source.name).decode(bytes),
-      onRefused: (entry, code, reason) => {
-        this.#badRecord(state, entry.message, entry.offset, code, reason);
+      onRefused: (record, code, reason) => {
+        this.#badRecord(state, record, record.offset, code, reason);
       },
     });
     stopTimer();
@@ -1392,16 +1448,50 @@ export class TopologyRunner {
       );
     }
     stopTimer();
+    this.#observeWritten(
+      labels,
+      list.length,
+      (i) => list[i]?.record.timestampMs ?? Number.NaN,
+      (i) => list[i]?.origin?.receivedAtMs ?? Number.NaN,
+    );
+  }
+
+  /** Writes a ClickHouse sink's rows encoded after each batch (#encodeRows). */
+  async #writeEncoded(name: string, rows: EncodedRows, token: string, io: WriteOptions): Promise<void> {
+    const sink = this.#graph.sinks.get(name);
+    if (sink?.kind !== 'clickhouse') throw new StadionError('INTERNAL', `${name} is not a ClickHouse sink`);
+    const labels = { topology: this.#graph.name, sink: name };
+    const stopTimer = this.#metrics.flushSeconds.startTimer(labels);
+    await this.#requireClickHouseWriter().insertRowBinary(
+      { table: sink.table, encoder: rows.encoder, body: rows.body(), deduplicationToken: token },
+      io,
+    );
+    stopTimer();
+    this.#observeWritten(
+      labels,
+      rows.count,
+      (i) => rows.timestampsMs[i] ?? Number.NaN,
+      (i) => rows.receivedAtMs[i] ?? Number.NaN,
+    );
+  }
+
+  /** Counts a sink's written records and their latencies (NaN: not known). */
+  #observeWritten(
+    labels: { topology: string; sink: string },
+    count: number,
+    timestampMs: (i: number) => number,
+    receivedAtMs: (i: number) => number,
+  ): void {
     const now = Date.now();
-    this.#metrics.flushRows.observe(labels, list.length);
-    this.#metrics.recordsOut.inc(labels, list.length);
+    this.#metrics.flushRows.observe(labels, count);
+    this.#metrics.recordsOut.inc(labels, count);
     // The labelled children once per write, not a label lookup per output.
     const endToEnd = this.#metrics.endToEndSeconds.labels(labels);
     const processing = this.#metrics.processingSeconds.labels(labels);
-    for (const output of list) {
-      endToEnd.observe(Math.max(0, now - output.record.timestampMs) / 1000);
-      const receivedAtMs = output.origin?.receivedAtMs;
-      if (receivedAtMs !== undefined) processing.observe(Math.max(0, now - receivedAtMs) / 1000);
+    for (let i = 0; i < count; i += 1) {
+      endToEnd.observe(Math.max(0, now - timestampMs(i)) / 1000);
+      const received = receivedAtMs(i);
+      if (!Number.isNaN(received)) processing.observe(Math.max(0, now - received) / 1000);
     }
   }
 

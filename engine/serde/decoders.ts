@@ -77,6 +77,9 @@ class AvroDecoder implements Decoder {
     { writer: avsc.Type; resolver: avsc.Resolver; text: string } | { error: DecodeResult<never> }
   >();
 
+  /** writerOf's answers, by schema id. */
+  readonly #writers = new Map<number, DecodeResult<WriterOf>>();
+
   constructor(codec: AvroCodec<unknown>, schemas: WriterSchemas) {
     this.#codec = codec;
     this.#schemas = schemas;
@@ -87,9 +90,15 @@ class AvroDecoder implements Decoder {
   writerOf(bytes: Buffer | null): DecodeResult<WriterOf> | Promise<DecodeResult<WriterOf>> {
     const cached = this.#cachedEntry(bytes);
     if (cached !== undefined && bytes !== null) {
-      return 'error' in cached
-        ? cached.error
-        : { ok: true, value: { id: bytes.readInt32BE(1), schemaText: cached.text } };
+      if ('error' in cached) return cached.error;
+      // One answer per schema, not an object per record.
+      const id = bytes.readInt32BE(1);
+      let answer = this.#writers.get(id);
+      if (answer === undefined) {
+        answer = { ok: true, value: { id, schemaText: cached.text } };
+        this.#writers.set(id, answer);
+      }
+      return answer;
     }
     return this.#header(bytes).then((header) =>
       header.ok ? { ok: true, value: { id: header.value.id, schemaText: header.value.entry.text } } : header,
