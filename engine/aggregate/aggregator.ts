@@ -40,6 +40,11 @@ export interface InPlaceAdd<In, Acc> {
   copy(acc: Acc): Acc;
   /** Adds `value` to `acc`, a private copy, by mutating it; returns it. Equal to `add(acc, value)`. */
   add(acc: Acc, value: In): Acc;
+  /**
+   * Merges `other` (not modified) into `acc`, a private copy, by mutating it; returns it. Equal to
+   * `merge(acc, other)`. Optional: hopping windows merge their panes with it.
+   */
+  merge?(acc: Acc, other: Acc): Acc;
 }
 
 /** Adds every value, in order, to `acc` (by default a fresh accumulator). */

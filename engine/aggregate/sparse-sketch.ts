@@ -42,6 +42,8 @@ export interface SparseSketchSpec {
   readonly copy: (sketch: SparseSketch) => SparseSketch;
   /** `add` by mutating `sketch`, which must be a private `copy`; returns it. */
   readonly addInPlace: (sketch: SparseSketch, value: number) => SparseSketch;
+  /** `merge` by mutating `sketch`, which must be a private `copy`; returns it. */
+  readonly mergeInPlace: (sketch: SparseSketch, other: SparseSketch) => SparseSketch;
 }
 
 type MutableSketch = [number, number | null, number | null, number[], number[]];
@@ -57,6 +59,17 @@ function insertSortedInPlace(sorted: number[], index: number): void {
     at -= 1;
   }
   sorted[at] = index;
+}
+
+/** Merges sorted `b` into sorted `a`, in place (from the back: no element is overwritten before it is read). */
+function mergeSortedInPlace(a: number[], b: readonly number[]): void {
+  let i = a.length - 1;
+  let j = b.length - 1;
+  for (const x of b) a.push(x);
+  for (let k = a.length - 1; j >= 0; k -= 1) {
+    if (i >= 0 && (a[i] as number) > (b[j] as number)) a[k] = a[i--] as number;
+    else a[k] = b[j--] as number;
+  }
 }
 
 function mergeSorted(a: readonly number[], b: readonly number[]): readonly number[] {
@@ -86,6 +99,9 @@ function mergeSorted(a: readonly number[], b: readonly number[]): readonly numbe
 const pick = (x: number | null, y: number | null, f: (p: number, q: number) => number): number | null =>
   x === null ? y : y === null ? x : f(x, y);
 
+// Module level: a closure made per call costs a name definition each time under tsx (keepNames).
+const clamp = (v: number, min: number, max: number): number => Math.min(max, Math.max(min, v));
+
 /** The sparse sketch operations at `relativeAccuracy` in (0, 1). Throws StadionError('CONFIG_INVALID'). */
 export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
   if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
@@ -114,6 +130,17 @@ export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
     return sketch;
   };
 
+  const mergeInPlace = (sketch: SparseSketch, other: SparseSketch): SparseSketch => {
+    if (count(other) === 0) return sketch;
+    const s = sketch as MutableSketch;
+    s[0] += other[0];
+    s[1] = pick(s[1], other[1], Math.min);
+    s[2] = pick(s[2], other[2], Math.max);
+    mergeSortedInPlace(s[3], other[3]);
+    mergeSortedInPlace(s[4], other[4]);
+    return sketch;
+  };
+
   const add = (s: SparseSketch, value: number): SparseSketch =>
     Number.isFinite(value) ? addInPlace(copy(s), value) : s;
 
@@ -138,11 +165,11 @@ export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
     const rank = Math.floor(q * (n - 1));
     if (rank === 0) return min;
     if (rank === n - 1) return max;
-    const clamp = (v: number): number => Math.min(max, Math.max(min, v));
     // Ascending values: negatives by decreasing magnitude, zeros, positives by increasing index.
-    if (rank < negative.length) return clamp(-bucketValue(negative[negative.length - 1 - rank] as number));
-    if (rank < negative.length + zeros) return clamp(0);
-    return clamp(bucketValue(positive[rank - negative.length - zeros] as number));
+    if (rank < negative.length)
+      return clamp(-bucketValue(negative[negative.length - 1 - rank] as number), min, max);
+    if (rank < negative.length + zeros) return clamp(0, min, max);
+    return clamp(bucketValue(positive[rank - negative.length - zeros] as number), min, max);
   };
 
   return Object.freeze({
@@ -154,5 +181,6 @@ export function sparseSketch(relativeAccuracy: number): SparseSketchSpec {
     quantile,
     copy,
     addInPlace,
+    mergeInPlace,
   });
 }

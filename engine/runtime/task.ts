@@ -58,7 +58,13 @@ export class Task {
   readonly #windows = new Map<string, WindowOperator>();
   #maxEventTimeMs = Number.NEGATIVE_INFINITY;
   #watermarkMs = Number.NEGATIVE_INFINITY;
+  /** The current record's origin, and its copy once an output or late record keeps it. */
   #origin: RecordOrigin | undefined;
+  #originCopy: RecordOrigin | undefined;
+  /** Per window node: how its results go on (made once, not per record). */
+  readonly #emitters = new Map<string, (result: StreamRecord<unknown>) => void>();
+  /** Whether a processor wants to hear of watermark advances. */
+  #watermarkListeners = false;
   #notifiedWatermarkMs = Number.NEGATIVE_INFINITY;
   /** False for a source whose watermark comes from upstream commits (UpstreamWatermark): the runner moves it. */
   readonly #recordsMoveWatermark: boolean;
@@ -77,10 +83,14 @@ export class Task {
     return this.#watermarkMs;
   }
 
-  /** Runs one decoded record through the graph. */
+  /**
+   * Runs one decoded record through the graph. `origin` is copied if kept, so a caller may reuse one
+   * object for every record.
+   */
   process(record: StreamRecord<unknown>, origin?: RecordOrigin): void {
     this.counters.recordsIn += 1;
     this.#origin = origin;
+    this.#originCopy = undefined;
     if (this.#recordsMoveWatermark && record.timestampMs > this.#maxEventTimeMs) {
       this.#maxEventTimeMs = record.timestampMs;
       this.#watermarkMs = Math.max(this.#watermarkMs, record.timestampMs - this.source.maxOutOfOrdernessMs);
@@ -128,7 +138,14 @@ export class Task {
       if (node.kind === 'process' || node.kind === 'window') {
         const store = new KeyedStore(node.store);
         this.stores.set(node.store, store);
-        if (node.kind === 'window') this.#windows.set(node.id, new WindowOperator(node, store));
+        if (node.kind === 'window') {
+          this.#windows.set(node.id, new WindowOperator(node, store));
+          const children = node.children;
+          this.#emitters.set(node.id, (result) => {
+            this.#forward(children, result);
+          });
+        }
+        if (node.kind === 'process' && node.spec.onWatermark !== undefined) this.#watermarkListeners = true;
       }
       if (node.kind === 'branch') for (const outlet of node.outlets) this.#visit(outlet);
       this.#visit(node.children);
@@ -188,16 +205,14 @@ export class Task {
       case 'window': {
         const operator = this.#windows.get(node.id);
         if (operator === undefined) throw new StadionError('INTERNAL', `no window operator for ${node.id}`);
-        const accepted = operator.add(record, (result) => {
-          this.#forward(node.children, result);
-        });
+        const accepted = operator.add(record, this.#emitter(node.id));
         if (!accepted) {
           this.counters.late += 1;
           this.counters.emitted += 1;
           this.late.push({
             store: node.store,
             record,
-            origin: this.#origin,
+            origin: this.#keptOrigin(),
             watermarkMs: this.#watermarkMs,
             sink: node.late,
           });
@@ -210,29 +225,31 @@ export class Task {
           list = [];
           this.outputs.set(node.sink.name, list);
         }
-        list.push({ record, origin: this.#origin });
+        list.push({ record, origin: this.#keptOrigin() });
         this.counters.emitted += 1;
         return;
       }
     }
   }
 
+  #keptOrigin(): RecordOrigin | undefined {
+    if (this.#origin === undefined) return undefined;
+    this.#originCopy ??= { ...this.#origin };
+    return this.#originCopy;
+  }
+
+  #emitter(id: string): (result: StreamRecord<unknown>) => void {
+    const emit = this.#emitters.get(id);
+    if (emit === undefined) throw new StadionError('INTERNAL', `no window operator for ${id}`);
+    return emit;
+  }
+
   #closeDue(): void {
-    for (const [id, operator] of this.#windows) {
-      operator.closeUpTo(this.#watermarkMs, (result) => {
-        this.#forward(this.#children(id), result);
-      });
-    }
-    if (this.#watermarkMs > this.#notifiedWatermarkMs) {
+    for (const [id, operator] of this.#windows) operator.closeUpTo(this.#watermarkMs, this.#emitter(id));
+    if (this.#watermarkListeners && this.#watermarkMs > this.#notifiedWatermarkMs) {
       this.#notifiedWatermarkMs = this.#watermarkMs;
       this.#processorWatermarks(this.source.children);
     }
-  }
-
-  #children(id: string): GraphNode[] {
-    const found = findNode(this.source.children, id);
-    if (found === undefined) throw new StadionError('INTERNAL', `node ${id} is not in the graph`);
-    return found.children;
   }
 
   #processorWatermarks(nodes: readonly GraphNode[]): void {
@@ -263,17 +280,4 @@ export class Task {
     if (store === undefined) throw new StadionError('INTERNAL', `no store ${name}`);
     return store;
   }
-}
-
-function findNode(nodes: readonly GraphNode[], id: string): GraphNode | undefined {
-  for (const node of nodes) {
-    if (node.id === id) return node;
-    const inOutlets =
-      node.kind === 'branch'
-        ? node.outlets.map((o) => findNode(o, id)).find((n) => n !== undefined)
-        : undefined;
-    const found = inOutlets ?? findNode(node.children, id);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

@@ -256,21 +256,25 @@ export class WindowOperator {
     if (windows.kind === 'session') return Number.POSITIVE_INFINITY;
     const { sizeMs, advanceMs, graceMs } = windows;
     const { aggregator } = this.#node;
+    // With an in-place merge, a window's first pane is copied once and the others merged into the copy.
+    const inPlace = aggregator.inPlace?.merge === undefined ? undefined : aggregator.inPlace;
     let next = Number.POSITIVE_INFINITY;
     for (const [keyJson, entry] of this.#panesByKey) {
       while (entry.panes.size > 0 && entry.nextEndMs + graceMs <= watermarkMs) {
         const endMs = entry.nextEndMs;
         const startMs = endMs - sizeMs;
         let acc: unknown;
-        let any = false;
+        let panes = 0;
         for (let pane = startMs; pane < endMs; pane += advanceMs) {
           const storeKey = entry.panes.get(pane);
           if (storeKey === undefined) continue;
           const paneAcc = this.#state(storeKey).acc;
-          acc = any ? aggregator.merge(acc, paneAcc) : paneAcc;
-          any = true;
+          if (panes === 0) acc = paneAcc;
+          else if (inPlace?.merge === undefined) acc = aggregator.merge(acc, paneAcc);
+          else acc = inPlace.merge(panes === 1 ? inPlace.copy(acc) : acc, paneAcc);
+          panes += 1;
         }
-        if (any) due.push([undefined, { key: entry.key, startMs, endMs, acc }]);
+        if (panes > 0) due.push([undefined, { key: entry.key, startMs, endMs, acc }]);
         // The window just closed was the last one containing its first pane.
         const done = entry.panes.get(startMs);
         if (done !== undefined) {
@@ -296,17 +300,20 @@ export class WindowOperator {
     // Final results only: an update emitted per record would share the accumulator mutated next.
     const inPlace = this.#node.emit === 'final' ? aggregator.inPlace : undefined;
     let accepted = false;
-    for (const window of windows.windowsFor(record.timestampMs)) {
-      if (windows.isClosed(window, watermarkMs)) continue;
+    const t = record.timestampMs;
+    // The windows of windowsFor(t), without the array and objects per record.
+    for (let startMs = windows.firstStartMs(t); startMs <= t; startMs += windows.advanceMs) {
+      const endMs = startMs + windows.sizeMs;
+      if (watermarkMs >= endMs + windows.graceMs) continue; // closed (FixedWindows.isClosed)
       accepted = true;
-      const storeKey = `${JSON.stringify(record.key)}|${window.startMs}`;
+      const storeKey = `${JSON.stringify(record.key)}|${startMs}`;
       const existing = this.#store.get(storeKey) as WindowState | undefined;
       let state: WindowState;
       if (inPlace === undefined) {
         state = new FixedWindowState(
           record.key,
-          window.startMs,
-          window.endMs,
+          startMs,
+          endMs,
           aggregator.add(existing?.acc ?? aggregator.initialize(), record.value),
           false,
         );
@@ -317,15 +324,16 @@ export class WindowOperator {
             ? existing
             : new FixedWindowState(
                 record.key,
-                window.startMs,
-                window.endMs,
+                startMs,
+                endMs,
                 inPlace.copy(existing?.acc ?? aggregator.initialize()),
                 false,
                 true,
               );
         state.acc = inPlace.add(state.acc, record.value);
       }
-      this.#store.put(storeKey, state);
+      if (state === existing) this.#store.touch(storeKey);
+      else this.#store.put(storeKey, state);
       if (existing === undefined) this.#index(storeKey, state);
       if (this.#node.emit === 'updates') emitUpdate(this.#result(state));
     }

@@ -36,6 +36,14 @@ export class KeyedStore {
     this.#values.set(key, value);
   }
 
+  /**
+   * Marks a key's value as changed where it was changed in place (the same object, mutated): it goes
+   * to the changelog at the next drain. The key must hold a value.
+   */
+  touch(key: string): void {
+    if (!this.#dirty.has(key)) this.#dirty.set(key, true);
+  }
+
   delete(key: string): void {
     if (!this.#values.has(key)) return;
     if (!this.#dirty.has(key)) this.#dirty.set(key, true);

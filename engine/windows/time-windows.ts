@@ -32,6 +32,11 @@ export interface FixedWindows {
   readonly graceMs: number;
   /** Every window containing `timestampMs`, oldest first. Pure. Windows are aligned to the epoch (`startMs % advanceMs === 0`). */
   windowsFor(timestampMs: number): TimeWindow[];
+  /**
+   * Start of the first (oldest) window containing `timestampMs`; the others follow every `advanceMs`
+   * up to `timestampMs` (what `windowsFor` lists, without the array, for hot paths).
+   */
+  firstStartMs(timestampMs: number): number;
   /** A window is closed (final) once `watermarkMs >= endMs + graceMs`. */
   isClosed(window: TimeWindow, watermarkMs: number): boolean;
 }
@@ -43,17 +48,20 @@ export type TumblingWindows = FixedWindows & {
 };
 
 function fixedWindows(sizeMs: number, advanceMs: number, graceMs: number): FixedWindows {
+  const firstStartMs = (timestampMs: number): number => {
+    requireEventTimeMs(timestampMs);
+    const lowest = Math.max(0, timestampMs - sizeMs + 1);
+    return lowest + ((advanceMs - (lowest % advanceMs)) % advanceMs);
+  };
   return Object.freeze({
     kind: advanceMs === sizeMs ? 'tumbling' : 'hopping',
     sizeMs,
     advanceMs,
     graceMs,
+    firstStartMs,
     windowsFor(timestampMs: number): TimeWindow[] {
-      requireEventTimeMs(timestampMs);
-      const lowest = Math.max(0, timestampMs - sizeMs + 1);
-      const firstStartMs = lowest + ((advanceMs - (lowest % advanceMs)) % advanceMs);
       const windows: TimeWindow[] = [];
-      for (let startMs = firstStartMs; startMs <= timestampMs; startMs += advanceMs) {
+      for (let startMs = firstStartMs(timestampMs); startMs <= timestampMs; startMs += advanceMs) {
         windows.push({ startMs, endMs: startMs + sizeMs });
       }
       return windows;

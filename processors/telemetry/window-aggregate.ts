@@ -185,31 +185,38 @@ export function addSample(
   return addSampleInPlace(copyTelemetryAcc(acc), s, thresholds);
 }
 
+/** `mergeTelemetryAcc` by mutating `acc`, a private copy (`copyTelemetryAcc`); returns it. */
+export function mergeTelemetryAccInPlace(acc: TelemetryAcc, b: TelemetryAcc): TelemetryAcc {
+  if (b[3] === 0) return acc;
+  const a = acc as MutableAcc;
+  a[0] = b[0];
+  a[1] = b[1];
+  a[2] = b[2];
+  a[3] += b[3];
+  a[4] += b[4];
+  a[5] += b[5];
+  a[6] += b[6];
+  a[7] += b[7];
+  a[8] += b[8];
+  a[9] = minOf(a[9], b[9]);
+  a[10] += b[10];
+  a[11] = minOf(a[11], b[11]);
+  a[12] += b[12];
+  a[13] += b[13];
+  a[14] += b[14];
+  a[15] += b[15];
+  a[16] += b[16];
+  const counts = a[17];
+  for (let bit = 0; bit < counts.length; bit += 1) counts[bit] = (counts[bit] as number) + (b[17][bit] ?? 0);
+  sketch.mergeInPlace(a[18], b[18]);
+  sketch.mergeInPlace(a[19], b[19]);
+  return acc;
+}
+
 export function mergeTelemetryAcc(a: TelemetryAcc, b: TelemetryAcc): TelemetryAcc {
   if (b[3] === 0) return a;
   if (a[3] === 0) return b;
-  return [
-    b[0],
-    b[1],
-    b[2],
-    a[3] + b[3],
-    a[4] + b[4],
-    a[5] + b[5],
-    a[6] + b[6],
-    a[7] + b[7],
-    a[8] + b[8],
-    minOf(a[9], b[9]),
-    a[10] + b[10],
-    minOf(a[11], b[11]),
-    a[12] + b[12],
-    a[13] + b[13],
-    a[14] + b[14],
-    a[15] + b[15],
-    a[16] + b[16],
-    a[17].map((n, bit) => n + (b[17][bit] ?? 0)),
-    sketch.merge(a[18], b[18]),
-    sketch.merge(a[19], b[19]),
-  ];
+  return mergeTelemetryAccInPlace(copyTelemetryAcc(a), b);
 }
 
 function percentiles(s: SparseSketch): Percentiles {
@@ -221,10 +228,12 @@ function percentiles(s: SparseSketch): Percentiles {
   };
 }
 
+/** `n / sent`, 0 when nothing was sent. */
+const ratioOf = (n: number, sent: number): number => (sent === 0 ? 0 : n / sent);
+
 export function summarize(acc: TelemetryAcc): TelemetryWindowSummary {
   const [feedId, broadcasterId, popId, samples, sent, received, lost, retransmitted, dropped] = acc;
   const breachingSamples = acc[16];
-  const ratio = (n: number): number => (sent === 0 ? 0 : n / sent);
   const reasonMask = acc[17].reduce(
     (mask, n, bit) => (breachingSamples > 0 && n * 2 >= breachingSamples ? mask | (1 << bit) : mask),
     0,
@@ -239,9 +248,9 @@ export function summarize(acc: TelemetryAcc): TelemetryWindowSummary {
     packetsLost: lost,
     packetsRetransmitted: retransmitted,
     packetsDropped: dropped,
-    lossRatio: ratio(lost),
-    retransmissionRatio: ratio(retransmitted),
-    dropRatio: ratio(dropped),
+    lossRatio: ratioOf(lost, sent),
+    retransmissionRatio: ratioOf(retransmitted, sent),
+    dropRatio: ratioOf(dropped, sent),
     rttMs: percentiles(acc[18]),
     latencyMs: percentiles(acc[19]),
     bitrateMinKbps: acc[9],
@@ -286,5 +295,11 @@ export function minuteWindowAggregator(): Aggregator<
     add: (acc: TelemetryAcc, window: { readonly acc: TelemetryAcc }) => mergeTelemetryAcc(acc, window.acc),
     merge: mergeTelemetryAcc,
     result: summarize,
+    inPlace: {
+      copy: copyTelemetryAcc,
+      add: (acc: TelemetryAcc, window: { readonly acc: TelemetryAcc }) =>
+        mergeTelemetryAccInPlace(acc, window.acc),
+      merge: mergeTelemetryAccInPlace,
+    },
   });
 }

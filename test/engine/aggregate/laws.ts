@@ -61,6 +61,18 @@ export function itObeysTheAggregatorLaws<In, Acc, Out>(
         params,
       );
     });
+    if (inPlace.merge !== undefined) {
+      it('in place: merging into a copy equals merge, and leaves both inputs alone', () => {
+        fc.assert(
+          fc.property(values, values, (xs, ys) => {
+            const [a, b] = [fold(xs), fold(ys)]; // deeply frozen
+            expect(inPlace.merge?.(inPlace.copy(a), b)).toEqual(aggregator.merge(a, b));
+            expect([a, b]).toEqual([fold(xs), fold(ys)]);
+          }),
+          params,
+        );
+      });
+    }
   }
 
   it('adding xs then ys equals merging the two parts', () => {

@@ -62,6 +62,21 @@ describe('sparse sketch', () => {
     );
   });
 
+  it('merges in place into a copy exactly as merge does, leaving both inputs alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(finite, fc.constantFrom(0, -0, Number.NaN))),
+        fc.array(fc.oneof(finite, fc.constantFrom(0, -0, Number.NaN))),
+        (xs, ys) => {
+          const [a, b] = [deepFreeze(sparseOf(xs)), deepFreeze(sparseOf(ys))];
+          expect(spec.mergeInPlace(spec.copy(a), b)).toEqual(spec.merge(a, b));
+          expect(spec.mergeInPlace(spec.copy(a), b)).toEqual(sparseOf([...xs, ...ys]));
+          expect([a, b]).toEqual([sparseOf(xs), sparseOf(ys)]);
+        },
+      ),
+    );
+  });
+
   it('is within the relative accuracy of the exact lower quantile', () => {
     const seed = testSeed('sparse sketch accuracy');
     const random = seededRandom(seed);

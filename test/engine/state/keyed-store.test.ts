@@ -50,4 +50,26 @@ describe('KeyedStore changes', () => {
     store.put('a', 5);
     expect(store.drainChanges()).toEqual([{ key: 'a', value: 5 }]);
   });
+
+  it('logs a value changed in place once touched, as a put would', () => {
+    const store = new KeyedStore('s');
+    const value = { n: 1 };
+    store.put('a', value);
+    store.drainChanges();
+    value.n = 2;
+    store.touch('a');
+    expect(store.drainChanges()).toEqual([{ key: 'a', value: { n: 2 } }]);
+    expect(store.drainChanges()).toEqual([]);
+    // Touched after a logged delete and put, then deleted: still a tombstone.
+    store.delete('a');
+    store.put('a', value);
+    store.touch('a');
+    store.delete('a');
+    expect(store.drainChanges()).toEqual([{ key: 'a', value: null }]);
+    // Created and touched between two drains, then expired: nothing at all.
+    store.put('b', value);
+    store.touch('b');
+    store.expire('b');
+    expect(store.drainChanges()).toEqual([]);
+  });
 });

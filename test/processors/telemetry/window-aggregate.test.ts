@@ -54,6 +54,24 @@ describe('telemetry window aggregates', () => {
     }
   });
 
+  it('merges in place into a copy exactly as merge does, leaving both inputs alone', () => {
+    const agg = sampleWindowAggregator(DEFAULT_SLA_THRESHOLDS);
+    const minute = minuteWindowAggregator();
+    const inPlace = minute.inPlace;
+    if (inPlace?.merge === undefined) throw new Error('no in-place merge');
+    const degraded = samples.map((s, i) => (i % 5 === 0 ? { ...s, packetsLost: s.packetsSent } : s));
+    const windows = [0, 40, 41, 200].map((from) =>
+      deepFreeze(degraded.slice(from, from + 37).reduce((acc, s) => agg.add(acc, s), agg.initialize())),
+    );
+    windows.push(deepFreeze(agg.initialize()));
+    for (const a of windows)
+      for (const b of windows) {
+        const snapshot = JSON.stringify([a, b]);
+        expect(inPlace.merge(inPlace.copy(a), b)).toEqual(mergeTelemetryAcc(a, b));
+        expect(JSON.stringify([a, b])).toBe(snapshot);
+      }
+  });
+
   it('survives a JSON round trip (changelogs) unchanged', () => {
     const acc = samples
       .slice(0, 50)
