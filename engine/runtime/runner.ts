@@ -629,8 +629,8 @@ export class TopologyRunner {
       if (processed !== undefined) payload.resolveOffset(processed);
     }
     this.#countIn(source, state);
+    this.#sendEager(state); // first: operators wait for alerts, not for rows
     this.#encodeRows(state);
-    this.#sendEager(state);
     state.lastActivityMs = Date.now();
     await heartbeat();
   }
