@@ -148,7 +148,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         ...(prefix === undefined ? {} : { groupIdOf: (topology: string) => `${prefix}-${topology}` }),
       }),
   );
-  for (const runner of runners) await runner.start();
+  // At once: each waits about 3 s for its group's first join (the coordinator's initial rebalance
+  // delay), and one after the other the last of them joined its group seconds after other instances.
+  await Promise.all(runners.map((runner) => runner.start()));
   console.log(`running ${positionals.join(', ')}; metrics at ${metricsServer.url}`);
 
   const stopped = new Promise<string>((resolve) => {
