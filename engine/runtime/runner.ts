@@ -113,12 +113,14 @@ interface WriteOptions {
 }
 
 /**
- * Producers the runner writes through. A producer is idempotent with one request in flight per
- * broker, so the flushes of different partitions would queue behind each other on one; each
+ * Producers the runner writes flushes through. A producer is idempotent with one request in flight
+ * per broker, so the flushes of different partitions would queue behind each other on one; each
  * partition's flush uses producer `partition % PRODUCER_LANES`, and the writes of one partition
- * stay in order on theirs.
+ * stay in order on theirs. Eager sends (alerts) have one more producer of their own
+ * (`EAGER_LANE`): on a flush's producer they waited behind its changelog requests.
  */
 export const PRODUCER_LANES = 4;
+const EAGER_LANE = PRODUCER_LANES;
 
 /** Times the runner rejoins its group after kafkajs gave up on a protocol error, before failing. */
 const MAX_CONSUMER_RESTARTS = 5;
@@ -177,6 +179,7 @@ interface PartitionState {
   readonly origin: { topic: string; partition: number; offset: number; receivedAtMs: number };
   /** Outputs of ClickHouse sinks encoded after each batch, by sink name (#encodeRows). */
   encoded: Map<string, EncodedRows>;
+  encodeScheduled: boolean;
   /**
    * The write phase of the last flush while it runs in the background and the partition goes on
    * processing (one at a time: the next flush waits for it; unset once done), and how it failed, if it
@@ -220,7 +223,11 @@ export class TopologyRunner {
   /** Kafka sinks with eager delivery. */
   readonly #eagerSinks: ReadonlyArray<SinkSpec<unknown>>;
   readonly #eagerSender = new CoalescingSender<SinkSpec<unknown>, SinkOutput>((sink, items) =>
-    this.#writeSink(sink, items, '', { signal: this.#abort.signal, onRetry: () => undefined }),
+    this.#writeSink(sink, items, '', {
+      signal: this.#abort.signal,
+      onRetry: () => undefined,
+      lane: EAGER_LANE,
+    }),
   );
   readonly #headerCheckers = new Map<
     string,
@@ -319,7 +326,7 @@ export class TopologyRunner {
     await admin.connect();
     await this.#createInternalTopics(admin);
 
-    this.#producers = Array.from({ length: PRODUCER_LANES }, () =>
+    this.#producers = Array.from({ length: PRODUCER_LANES + 1 }, () =>
       this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
     );
     await Promise.all(this.#producers.map((producer) => producer.connect()));
@@ -629,8 +636,8 @@ export class TopologyRunner {
       if (processed !== undefined) payload.resolveOffset(processed);
     }
     this.#countIn(source, state);
-    this.#sendEager(state); // first: operators wait for alerts, not for rows
-    this.#encodeRows(state);
+    this.#sendEager(state);
+    this.#encodeRowsSoon(state);
     state.lastActivityMs = Date.now();
     await heartbeat();
   }
@@ -663,6 +670,23 @@ export class TopologyRunner {
         rows.add(sink.toRow(record.value, record), record.timestampMs, origin?.receivedAtMs);
       state.task.outputs.delete(name);
     }
+  }
+
+  /**
+   * Encodes the batch's rows once the event loop has sent its eager outputs (alerts, whose sends take
+   * a few promise steps): encoded at once, they made alerts wait. A flush encodes what is left itself.
+   */
+  #encodeRowsSoon(state: PartitionState): void {
+    if (state.encodeScheduled) return;
+    state.encodeScheduled = true;
+    setImmediate(() => {
+      state.encodeScheduled = false;
+      try {
+        this.#encodeRows(state);
+      } catch (error) {
+        this.#fail(error); // a row that cannot be encoded: as its insert would have failed
+      }
+    });
   }
 
   /** Sends what the batch produced for eager Kafka sinks, without waiting (the flush waits). */
@@ -927,6 +951,7 @@ export class TopologyRunner {
       deadLetters: [],
       bulk: new BulkBuffer(),
       encoded: new Map(),
+      encodeScheduled: false,
       origin: { topic: source.topic, partition, offset: -1, receivedAtMs: 0 },
       eager: Promise.resolve(),
       eagerError: undefined,
@@ -1202,7 +1227,7 @@ export class TopologyRunner {
       signal: this.#abort.signal,
       // A background write outlives its batch: no heartbeats through that batch's payload.
       ...(heartbeat === undefined || background ? {} : { between: heartbeat }),
-      lane: state.partition,
+      lane: state.partition % PRODUCER_LANES,
       onRetry: () => {
         // A write the group has moved past stops retrying (and must not pause a partition that may be
         // fetched for its new owner).
@@ -1253,30 +1278,26 @@ export class TopologyRunner {
         }),
       );
       const t1 = performance.now();
-      // 2. Sinks, dead letters, late records, and 3. the state changelogs, all at once: a restore reads
-      // only the changelog entries of flushes that committed, so they need not wait for the sinks.
+      // 2. Sinks, dead letters, late records.
       if (deferEager) await state.eager;
       current();
-      let sinksMs = 0;
-      let changelogsMs = 0;
+      // Sinks are independent of each other: written at once, all acknowledged before the changelogs.
       await Promise.all([
-        Promise.all([
-          this.#writeSinks(outputs, origin, io, '', rows),
-          ...[...encoded].map(([name, encodedRows]) =>
-            this.#writeEncoded(name, encodedRows, deduplicationToken(this.#graph.name, name, origin), io),
-          ),
-          this.#writeLate(late, origin, io),
-          this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
-          this.#writeBulk(state, bulk, origin, io),
-        ]).then(() => {
-          sinksMs = performance.now() - t1;
-        }),
-        Promise.all(
-          changelogs.map((batch) => this.#requireKafkaWriter().send(batch.topic, batch.messages(), io)),
-        ).then(() => {
-          changelogsMs = performance.now() - t1;
-        }),
+        this.#writeSinks(outputs, origin, io, '', rows),
+        ...[...encoded].map(([name, encodedRows]) =>
+          this.#writeEncoded(name, encodedRows, deduplicationToken(this.#graph.name, name, origin), io),
+        ),
+        this.#writeLate(late, origin, io),
+        this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
+        this.#writeBulk(state, bulk, origin, io),
       ]);
+      const sinksMs = performance.now() - t1;
+      // 3. State changelogs.
+      current();
+      await Promise.all(
+        changelogs.map((batch) => this.#requireKafkaWriter().send(batch.topic, batch.messages(), io)),
+      );
+      const changelogsMs = performance.now() - t1 - sinksMs;
       // Eager sends of what this range produced must be acknowledged too.
       current();
       await state.eager;
@@ -1305,7 +1326,7 @@ export class TopologyRunner {
           markPending: Math.round(t1 - t0),
           sinks: Math.round(sinksMs),
           changelogs: Math.round(changelogsMs),
-          eager: Math.round(t3 - t1 - Math.max(sinksMs, changelogsMs)),
+          eager: Math.round(t3 - t1 - sinksMs - changelogsMs),
           commit: Math.round(t4 - t3),
         },
       });
