@@ -113,14 +113,12 @@ interface WriteOptions {
 }
 
 /**
- * Producers the runner writes flushes through. A producer is idempotent with one request in flight
- * per broker, so the flushes of different partitions would queue behind each other on one; each
+ * Producers the runner writes through. A producer is idempotent with one request in flight per
+ * broker, so the flushes of different partitions would queue behind each other on one; each
  * partition's flush uses producer `partition % PRODUCER_LANES`, and the writes of one partition
- * stay in order on theirs. Eager sends (alerts) have one more producer of their own
- * (`EAGER_LANE`): on a flush's producer they waited behind its changelog requests.
+ * stay in order on theirs.
  */
 export const PRODUCER_LANES = 4;
-const EAGER_LANE = PRODUCER_LANES;
 
 /** Times the runner rejoins its group after kafkajs gave up on a protocol error, before failing. */
 const MAX_CONSUMER_RESTARTS = 5;
@@ -223,11 +221,7 @@ export class TopologyRunner {
   /** Kafka sinks with eager delivery. */
   readonly #eagerSinks: ReadonlyArray<SinkSpec<unknown>>;
   readonly #eagerSender = new CoalescingSender<SinkSpec<unknown>, SinkOutput>((sink, items) =>
-    this.#writeSink(sink, items, '', {
-      signal: this.#abort.signal,
-      onRetry: () => undefined,
-      lane: EAGER_LANE,
-    }),
+    this.#writeSink(sink, items, '', { signal: this.#abort.signal, onRetry: () => undefined }),
   );
   readonly #headerCheckers = new Map<
     string,
@@ -326,7 +320,7 @@ export class TopologyRunner {
     await admin.connect();
     await this.#createInternalTopics(admin);
 
-    this.#producers = Array.from({ length: PRODUCER_LANES + 1 }, () =>
+    this.#producers = Array.from({ length: PRODUCER_LANES }, () =>
       this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
     );
     await Promise.all(this.#producers.map((producer) => producer.connect()));
