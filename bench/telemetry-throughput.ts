@@ -83,6 +83,11 @@ const cpuSeconds = async (pid: number | undefined): Promise<number> => {
     return 0;
   }
 };
+// CPU time of this process alone (its children are the engines and the stack), s.
+const ownCpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 const committed = async (group: string): Promise<number> => {
   const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [TELEMETRY_TOPICS.samples] });
   return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
@@ -136,8 +141,7 @@ try {
   const cpuOfAll = async (): Promise<number[]> => [
     ...(await Promise.all(engines.map((engine) => cpuSeconds(engine.child.pid)))),
     await cpuSeconds(stack.child.pid),
-    // This process alone (its children are the engines and the stack): polling costs CPU too.
-    ((usage) => (usage.user + usage.system) / 1e6)(process.cpuUsage()),
+    ownCpuSeconds(), // polling the engines costs CPU too
   ];
   let cpuAtFirst: number[] = [];
   let stableAt: { ms: number; committed: number } | undefined;
@@ -199,7 +203,7 @@ try {
       : String(Math.round((0.8 * sent) / ((nineTenthsAt - tenthAt) / 1000)));
   console.log(
     `stadion run telemetry x ${instances} (+ telemetry-incidents): ${steady} samples/s sustained (from 10 % to 90 % committed); ${Math.round(sent / seconds)} samples/s end to end (${sent} in ${seconds.toFixed(2)} s); ${stable}; peak RSS ${Math.round(peakRssMb)} MB per instance; ` +
-      `first records counted at ${firstInAt.map((ms) => `+${((ms - firstAt) / 1000).toFixed(2)} s`).join(', ')}`,
+      `first records counted at ${firstInAt.map((ms) => `+${(Math.max(0, ms - firstAt) / 1000).toFixed(2)} s`).join(', ')}`,
   );
 
   console.log(

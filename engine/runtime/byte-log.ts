@@ -1,11 +1,13 @@
 /**
- * Byte runs appended end to end in one buffer that doubles when full: for what a flush keeps for
- * seconds (bulk-load records, changelog values). Objects kept that long survive the young generation
- * and are copied twice by the garbage collector on the way to the old one; bytes in one buffer are not.
+ * Byte runs appended end to end in one growing buffer (a ByteWriter), with where each run ends: for
+ * what a flush keeps for seconds (bulk-load records, changelog values). Objects kept that long survive
+ * the young generation and are copied twice by the garbage collector on the way to the old one; bytes
+ * in one buffer are not.
  */
+import { ByteWriter } from '../sinks/row-binary.ts';
+
 export class ByteLog {
-  #bytes = Buffer.allocUnsafe(0);
-  #used = 0;
+  readonly #out = new ByteWriter();
   /** End of each appended run. */
   readonly ends: number[] = [];
 
@@ -15,39 +17,28 @@ export class ByteLog {
 
   /** Bytes appended so far. */
   get size(): number {
-    return this.#used;
-  }
-
-  #ensure(bytes: number): void {
-    if (this.#used + bytes <= this.#bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.#used + bytes, 2 * this.#bytes.length, 64 * 1024));
-    this.#bytes.copy(grown, 0, 0, this.#used);
-    this.#bytes = grown;
+    return this.#out.length;
   }
 
   /** Appends `bytes` from `from` on (without a view: no object per append). */
   append(bytes: Buffer, from = 0): void {
-    const length = Math.max(0, bytes.length - from);
-    this.#ensure(length);
-    if (length > 0) bytes.copy(this.#bytes, this.#used, from);
-    this.#used += length;
-    this.ends.push(this.#used);
+    this.#out.raw(bytes, from);
+    this.ends.push(this.#out.length);
   }
 
   /** Appends a string's UTF-8 bytes. */
   appendString(text: string): void {
-    this.#ensure(3 * text.length); // UTF-8 needs at most 3 bytes per UTF-16 unit
-    this.#used += this.#bytes.write(text, this.#used, 'utf8');
-    this.ends.push(this.#used);
+    this.#out.utf8(text);
+    this.ends.push(this.#out.length);
   }
 
-  /** All runs, end to end. */
+  /** All runs, end to end (a view). */
   get bytes(): Buffer {
-    return this.#bytes.subarray(0, this.#used);
+    return this.#out.view(0, this.#out.length);
   }
 
   /** The i-th run (a view). */
   at(i: number): Buffer {
-    return this.#bytes.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
+    return this.#out.view(this.ends[i - 1] ?? 0, this.ends[i] ?? 0);
   }
 }

@@ -736,15 +736,7 @@ export class TopologyRunner {
     if (source.bulkOnly === true) {
       // A bulk load: only the header is checked here; ClickHouse decodes the body. A check that throws
       // (registry unreachable) leaves the record unread: it is fetched again.
-      const writer = this.#checkHeader(source, message);
-      if (writer instanceof Promise)
-        return writer.then((ready) => {
-          this.#markRead(state, message, offset);
-          this.#keep(state, message, offset, ready);
-        });
-      this.#markRead(state, message, offset);
-      this.#keep(state, message, offset, writer);
-      return undefined;
+      return this.#keepBulk(state, source, message, offset, true);
     }
     // A decoder that throws (registry unreachable) leaves the record unprocessed: it is fetched again.
     const decoded = this.#decoder(source.name).decode(message.value);
@@ -766,13 +758,7 @@ export class TopologyRunner {
     this.#processDecoded(source, state, message, offset, receivedAtMs, decoded);
     // A stream also loaded in bulk keeps the records it accepted.
     if (!decoded.ok || source.bulk === undefined) return undefined;
-    const writer = this.#checkHeader(source, message);
-    if (writer instanceof Promise)
-      return writer.then((ready) => {
-        this.#keep(state, message, offset, ready);
-      });
-    this.#keep(state, message, offset, writer);
-    return undefined;
+    return this.#keepBulk(state, source, message, offset, false);
   }
 
   /** The record is read: the next fetch starts after it, and it counts towards the flush size. */
@@ -782,18 +768,36 @@ export class TopologyRunner {
     state.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0);
   }
 
-  /** A bulk-loaded record's writer schema; synchronous once the schema was seen. */
-  #checkHeader(
+  /**
+   * Checks a bulk-loaded record's header, then keeps the record for the flush or dead-letters it (and
+   * first marks it read, if asked); synchronous, with no closure, once the writer schema was seen.
+   */
+  #keepBulk(
+    state: PartitionState,
     source: SourceNode,
     message: KafkaMessage,
-  ): DecodeResult<WriterOf> | Promise<DecodeResult<WriterOf>> {
+    offset: number,
+    markRead: boolean,
+  ): Promise<void> | undefined {
     const checkHeader = this.#headerCheckers.get(source.name);
     if (checkHeader === undefined) throw new StadionError('INTERNAL', `no header check for ${source.name}`);
-    return checkHeader(message.value);
+    const writer = checkHeader(message.value);
+    if (writer instanceof Promise)
+      return writer.then((ready) => {
+        this.#keepChecked(state, message, offset, ready, markRead);
+      });
+    this.#keepChecked(state, message, offset, writer, markRead);
+    return undefined;
   }
 
-  /** Keeps a bulk-loaded record for the flush, or dead-letters it. */
-  #keep(state: PartitionState, message: KafkaMessage, offset: number, writer: DecodeResult<WriterOf>): void {
+  #keepChecked(
+    state: PartitionState,
+    message: KafkaMessage,
+    offset: number,
+    writer: DecodeResult<WriterOf>,
+    markRead: boolean,
+  ): void {
+    if (markRead) this.#markRead(state, message, offset);
     if (writer.ok) {
       state.bulk.add(writer.value, message, offset);
       state.bufferedOutputs += 1;
@@ -1221,7 +1225,7 @@ export class TopologyRunner {
       signal: this.#abort.signal,
       // A background write outlives its batch: no heartbeats through that batch's payload.
       ...(heartbeat === undefined || background ? {} : { between: heartbeat }),
-      lane: state.partition % PRODUCER_LANES,
+      lane: state.partition,
       onRetry: () => {
         // A write the group has moved past stops retrying (and must not pause a partition that may be
         // fetched for its new owner).
@@ -1285,13 +1289,12 @@ export class TopologyRunner {
         this.#requireKafkaWriter().send(this.deadLetterTopic, deadLetters, io),
         this.#writeBulk(state, bulk, origin, io),
       ]);
-      const sinksMs = performance.now() - t1;
+      const t2 = performance.now();
       // 3. State changelogs.
       current();
       await Promise.all(
         changelogs.map((batch) => this.#requireKafkaWriter().send(batch.topic, batch.messages(), io)),
       );
-      const changelogsMs = performance.now() - t1 - sinksMs;
       // Eager sends of what this range produced must be acknowledged too.
       current();
       await state.eager;
@@ -1318,9 +1321,8 @@ export class TopologyRunner {
         changelogBytes: changelogs.reduce((n, c) => n + c.bytes, 0),
         durationsMs: {
           markPending: Math.round(t1 - t0),
-          sinks: Math.round(sinksMs),
-          changelogs: Math.round(changelogsMs),
-          eager: Math.round(t3 - t1 - sinksMs - changelogsMs),
+          sinks: Math.round(t2 - t1),
+          changelogs: Math.round(t3 - t2),
           commit: Math.round(t4 - t3),
         },
       });

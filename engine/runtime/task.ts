@@ -55,14 +55,16 @@ export class Task {
   readonly outputs = new Map<string, SinkOutput[]>();
   readonly late: LateRecord[] = [];
   readonly #tables: TableLookup;
-  readonly #windows = new Map<string, WindowOperator>();
+  /** Per window node: its operator, and how its results go on (made once, not per record). */
+  readonly #windows = new Map<
+    string,
+    { readonly operator: WindowOperator; readonly emit: (result: StreamRecord<unknown>) => void }
+  >();
   #maxEventTimeMs = Number.NEGATIVE_INFINITY;
   #watermarkMs = Number.NEGATIVE_INFINITY;
   /** The current record's origin, and its copy once an output or late record keeps it. */
   #origin: RecordOrigin | undefined;
   #originCopy: RecordOrigin | undefined;
-  /** Per window node: how its results go on (made once, not per record). */
-  readonly #emitters = new Map<string, (result: StreamRecord<unknown>) => void>();
   /** Whether a processor wants to hear of watermark advances. */
   #watermarkListeners = false;
   #notifiedWatermarkMs = Number.NEGATIVE_INFINITY;
@@ -118,7 +120,7 @@ export class Task {
     if (watermarkMs <= this.#watermarkMs) return;
     this.#watermarkMs = watermarkMs;
     this.#notifiedWatermarkMs = watermarkMs;
-    for (const operator of this.#windows.values()) operator.restoreWatermark(watermarkMs);
+    for (const { operator } of this.#windows.values()) operator.restoreWatermark(watermarkMs);
   }
 
   /** Takes what the sinks received since the last call. */
@@ -130,7 +132,7 @@ export class Task {
 
   /** Rebuilds in-memory indexes after the stores were restored from their changelogs. */
   restored(): void {
-    for (const operator of this.#windows.values()) operator.reindex();
+    for (const { operator } of this.#windows.values()) operator.reindex();
   }
 
   #visit(nodes: readonly GraphNode[]): void {
@@ -139,10 +141,12 @@ export class Task {
         const store = new KeyedStore(node.store);
         this.stores.set(node.store, store);
         if (node.kind === 'window') {
-          this.#windows.set(node.id, new WindowOperator(node, store));
           const children = node.children;
-          this.#emitters.set(node.id, (result) => {
-            this.#forward(children, result);
+          this.#windows.set(node.id, {
+            operator: new WindowOperator(node, store),
+            emit: (result) => {
+              this.#forward(children, result);
+            },
           });
         }
         if (node.kind === 'process' && node.spec.onWatermark !== undefined) this.#watermarkListeners = true;
@@ -203,9 +207,9 @@ export class Task {
         return;
       }
       case 'window': {
-        const operator = this.#windows.get(node.id);
-        if (operator === undefined) throw new StadionError('INTERNAL', `no window operator for ${node.id}`);
-        const accepted = operator.add(record, this.#emitter(node.id));
+        const window = this.#windows.get(node.id);
+        if (window === undefined) throw new StadionError('INTERNAL', `no window operator for ${node.id}`);
+        const accepted = window.operator.add(record, window.emit);
         if (!accepted) {
           this.counters.late += 1;
           this.counters.emitted += 1;
@@ -238,14 +242,8 @@ export class Task {
     return this.#originCopy;
   }
 
-  #emitter(id: string): (result: StreamRecord<unknown>) => void {
-    const emit = this.#emitters.get(id);
-    if (emit === undefined) throw new StadionError('INTERNAL', `no window operator for ${id}`);
-    return emit;
-  }
-
   #closeDue(): void {
-    for (const [id, operator] of this.#windows) operator.closeUpTo(this.#watermarkMs, this.#emitter(id));
+    for (const { operator, emit } of this.#windows.values()) operator.closeUpTo(this.#watermarkMs, emit);
     if (this.#watermarkListeners && this.#watermarkMs > this.#notifiedWatermarkMs) {
       this.#notifiedWatermarkMs = this.#watermarkMs;
       this.#processorWatermarks(this.source.children);

@@ -257,7 +257,7 @@ export class WindowOperator {
     const { sizeMs, advanceMs, graceMs } = windows;
     const { aggregator } = this.#node;
     // With an in-place merge, a window's first pane is copied once and the others merged into the copy.
-    const inPlace = aggregator.inPlace?.merge === undefined ? undefined : aggregator.inPlace;
+    const inPlace = aggregator.inPlace;
     let next = Number.POSITIVE_INFINITY;
     for (const [keyJson, entry] of this.#panesByKey) {
       while (entry.panes.size > 0 && entry.nextEndMs + graceMs <= watermarkMs) {

@@ -42,12 +42,10 @@ function syncMarkerOf(schemaJson: string): Buffer {
   return marker;
 }
 
-/** One object container file holding `datums` (each a complete encoded value of `schemaJson`). */
-export function avroContainer(schemaJson: string, datums: readonly Buffer[]): Buffer {
-  return avroContainerOf(schemaJson, datums.length, Buffer.concat(datums));
-}
-
-/** One object container file of `count` datums already laid end to end in `body`. */
+/**
+ * One object container file of `count` datums (each a complete encoded value of `schemaJson`) already
+ * laid end to end in `body`.
+ */
 export function avroContainerOf(schemaJson: string, count: number, body: Buffer): Buffer {
   const sync = syncMarkerOf(schemaJson);
   const header = [

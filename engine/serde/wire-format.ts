@@ -2,7 +2,11 @@
 import type avsc from 'avsc';
 
 export function encodeConfluent(schemaId: number, type: avsc.Type, value: unknown): Buffer {
-  const body = type.toBuffer(value);
+  return confluentFrame(schemaId, type.toBuffer(value));
+}
+
+/** Avro binary already encoded, framed with the magic byte and the schema id. */
+export function confluentFrame(schemaId: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + body.length);
   out[0] = 0;
   out.writeInt32BE(schemaId, 1);

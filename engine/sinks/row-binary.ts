@@ -86,9 +86,28 @@ export class ByteWriter {
     this.#length += bytes;
   }
 
+  /** Bytes of `bytes` from `from` on, as they are. */
+  raw(bytes: Buffer, from = 0): void {
+    const length = Math.max(0, bytes.length - from);
+    this.ensure(length);
+    if (length > 0) bytes.copy(this.#buffer, this.#length, from);
+    this.#length += length;
+  }
+
+  /** A string's UTF-8 bytes, without a length. */
+  utf8(text: string): void {
+    this.ensure(3 * text.length); // UTF-8 needs at most 3 bytes per UTF-16 unit
+    this.#length += this.#buffer.write(text, this.#length, 'utf8');
+  }
+
   /** Bytes written so far. */
   get length(): number {
     return this.#length;
+  }
+
+  /** A view of written bytes, valid until the next write or reset. */
+  view(start: number, end: number): Buffer {
+    return this.#buffer.subarray(start, Math.min(end, this.#length));
   }
 
   /** Forgets what was written after the first `length` bytes. */

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import avsc from 'avsc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { avroContainer, encodeAvroLong } from '../../../engine/serde/avro-container.ts';
+import { avroContainerOf, encodeAvroLong } from '../../../engine/serde/avro-container.ts';
 
 const schema = {
   type: 'record',
@@ -28,7 +28,7 @@ async function readContainer(bytes: Buffer): Promise<unknown[]> {
   return values;
 }
 
-describe('avroContainer', () => {
+describe('avroContainerOf', () => {
   it('holds the datums as they were encoded, readable by another Avro implementation', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -41,9 +41,10 @@ describe('avroContainer', () => {
           { maxLength: 40 },
         ),
         async (values) => {
-          const bytes = avroContainer(
+          const bytes = avroContainerOf(
             JSON.stringify(schema),
-            values.map((v) => type.toBuffer(v)),
+            values.length,
+            Buffer.concat(values.map((v) => type.toBuffer(v))),
           );
           const read = await readContainer(bytes);
           expect(read.map((v) => type.toBuffer(v))).toEqual(values.map((v) => type.toBuffer(v)));
