@@ -410,6 +410,56 @@ describe('with the patched mock', () => {
     expect(lines.every((line, index) => line === `${index} 1000`)).toBe(true);
   });
 
+  it('ends a rebalance as soon as every member has rejoined (no wait of session timeout less 1 s)', async () => {
+    expect(broker.patched, NOT_PATCHED).toBe(true);
+    const topic = 'late.join';
+    await broker.control.createTopic(topic, 4);
+    const groupId = 'late-join';
+    const assignments = new Map<number, number[]>();
+    const member = (index: number): Consumer => {
+      // A long session: the stock mock would hold the second join for 29 s.
+      const consumer = kafka.consumer({
+        groupId,
+        sessionTimeout: 30_000,
+        rebalanceTimeout: 60_000,
+        heartbeatInterval: 500,
+        maxWaitTimeInMs: 200,
+      });
+      consumers.push(consumer);
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        assignments.set(index, event.payload.memberAssignment[topic] ?? []);
+      });
+      return consumer;
+    };
+    const start = async (consumer: Consumer): Promise<void> => {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachBatch: () => Promise.resolve() });
+    };
+    const first = member(0);
+    await start(first);
+    await waitFor(() => (assignments.get(0)?.length === 4 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'the first member to hold all 4 partitions',
+    });
+    const second = member(1);
+    const joinedAt = Date.now();
+    await start(second);
+    await waitFor(
+      () => {
+        const all = [...assignments.values()].flat().sort((a, b) => a - b);
+        return (assignments.get(1)?.length ?? 0) > 0 && JSON.stringify(all) === '[0,1,2,3]'
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the two members to share the 4 partitions well before 29 s' },
+    );
+    console.log(
+      `launcher.int.test: a late member had its partitions ${Date.now() - joinedAt} ms after joining`,
+    );
+    await Promise.all([first.stop(), second.stop()]);
+  });
+
   it('answers offsets by timestamp', async () => {
     expect(broker.patched, NOT_PATCHED).toBe(true);
     const topic = 'by.time';
