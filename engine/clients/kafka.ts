@@ -1,4 +1,6 @@
 /** kafkajs clients built from the configuration; the same code for the local stack and a real cluster. */
+// First: the fast paths replace kafkajs modules before kafkajs loads them (see the module).
+import { installKafkajsFastPaths } from './kafkajs-fast-paths.ts';
 import { Kafka, logLevel as kafkaLogLevel, type KafkaConfig as KafkajsConfig, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '../config/config.ts';
 import type { Logger } from '../log.ts';
@@ -15,7 +17,14 @@ export interface KafkaClientOptions {
 /** kafkajs' own message when a fetch hits OFFSET_OUT_OF_RANGE and it falls back to the reset policy. */
 export const KAFKAJS_OFFSET_RESET_MESSAGE = 'Offset out of range, resetting to default offset';
 
+let fastPathsReported = false;
+
 export function createKafka(config: KafkaConfig, options: KafkaClientOptions): Kafka {
+  const fastPaths = installKafkajsFastPaths();
+  if (!fastPathsReported && !fastPaths.modules) {
+    fastPathsReported = true;
+    options.logger.warn('kafkajs fast paths not in place: produce and fetch cost more CPU', { ...fastPaths });
+  }
   const kafkajsConfig: KafkajsConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
