@@ -70,7 +70,14 @@ const validSample = (s: FeedTelemetrySample) =>
     ? ({ ok: true } as const)
     : ({ ok: false, reason: 'rttMs/latencyMs not finite, a negative count or intervalMs <= 0' } as const);
 
-function windowColumns(w: WindowResult<TelemetryWindowSummary>) {
+/**
+ * A window's row; the 10 s windows' SLA columns come in `sla` (one object per row, not a spread copy
+ * of another: these rows are made for every window of every pair).
+ */
+function windowColumns(
+  w: WindowResult<TelemetryWindowSummary>,
+  sla?: { breachingFraction: number; verdict: string; inAlert: boolean },
+) {
   const s = w.value;
   return {
     feed_id: s.feedId,
@@ -104,6 +111,9 @@ function windowColumns(w: WindowResult<TelemetryWindowSummary>) {
     ts_p2_errors: s.tsPriority2Errors,
     breaching_samples: s.breachingSamples,
     reasons: s.reasons,
+    breaching_fraction: sla?.breachingFraction,
+    verdict: sla?.verdict,
+    in_alert: sla === undefined ? undefined : sla.inAlert ? 1 : 0,
   };
 }
 
@@ -172,12 +182,11 @@ export function createTelemetryTopology(options: TelemetryTopologyOptions = {}):
         table: 'telemetry_windows_10s',
         toRow: (value) => {
           const o = value as Of<'window'>;
-          return {
-            ...windowColumns(o.window),
-            breaching_fraction: o.window.value.breachingFraction,
+          return windowColumns(o.window, {
+            breachingFraction: o.window.value.breachingFraction,
             verdict: o.verdict,
-            in_alert: o.inAlert ? 1 : 0,
-          };
+            inAlert: o.inAlert,
+          });
         },
       }),
     );
