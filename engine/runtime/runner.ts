@@ -56,6 +56,8 @@ const MIRROR_PRUNE_INTERVAL_MS = 30_000;
  * would write the state of a key updated by every record almost once per record. @default 100,000
  */
 export const DEFAULT_FLUSH_MAX_RECORDS = 100_000;
+/** Outputs since the last hand-off after which a batch hands them off before its end (#runBatch). */
+const MID_BATCH_HANDOFF_OUTPUTS = 500;
 /** Input bytes processed per partition before a flush. @default 16 MiB */
 export const DEFAULT_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** The consumer group of a topology unless configured: `stadion-<topology>`. */
@@ -600,6 +602,7 @@ export class TopologyRunner {
     // which waits for this batch.
     let resumed = true;
     let processed: string | undefined;
+    let handedOff = state.bufferedOutputs;
     try {
       for (const message of batch.messages) {
         if (resumed && (!payload.isRunning() || payload.isStale())) return;
@@ -614,6 +617,17 @@ export class TopologyRunner {
           resumed = true;
         }
         processed = message.offset;
+        // A burst of outputs (a watermark closing the windows of every key) is handed off at once, not at
+        // the batch's end: eager sends, then row encoding, from the event loop. Held to the end of a
+        // large batch, the window results outlived young-generation collections.
+        if (state.bufferedOutputs < handedOff) handedOff = state.bufferedOutputs; // flushed
+        if (state.bufferedOutputs - handedOff >= MID_BATCH_HANDOFF_OUTPUTS) {
+          this.#sendEager(state);
+          this.#encodeRowsSoon(state);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          resumed = true;
+          handedOff = state.bufferedOutputs;
+        }
         if (state.pending !== undefined && offset >= state.pending.end) {
           resumed = true;
           await this.#flush(state, 'replay', heartbeat);
