@@ -15,7 +15,9 @@ import { retryUntilDone } from './retry.ts';
 /**
  * Messages per produce request. kafkajs (2.2.4) groups a send's messages by partition copying the
  * partition's list once per message, so a request costs the square of its size in copies: 1,000
- * messages made 500,000, a tenth of all memory the telemetry pipeline allocated. @default 500
+ * messages made 500,000, a tenth of all memory the telemetry pipeline allocated. The kafkajs fast paths
+ * (engine/clients/kafkajs-fast-paths.ts) group in linear time; the limit stays for when they are off.
+ * @default 500
  */
 export const MAX_SEND_MESSAGES = 500;
 /** Approximate bytes per produce request, below Kafka's default 1 MiB message.max.bytes. @default 768 KiB */
