@@ -1,5 +1,5 @@
 /** kafkajs clients built from the configuration; the same code for the local stack and a real cluster. */
-// First: the fast paths replace kafkajs modules before kafkajs loads them (see the module).
+// The fast paths are installed by bin/stadion.js before kafkajs loads; here only checked (see the module).
 import { installKafkajsFastPaths } from './kafkajs-fast-paths.ts';
 import { Kafka, logLevel as kafkaLogLevel, type KafkaConfig as KafkajsConfig, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '../config/config.ts';

@@ -11,10 +11,11 @@
  *   timestamp and offset, several BigInt operations per varint byte, two additions and two decimal
  *   conversions.
  *
- * How: three modules are replaced in Node's module cache before kafkajs loads them (the modules that
+ * How: three modules are replaced in Node's module cache before kafkajs loads them. The modules that
  * use them keep the function they got at load, so this only works when this module runs first:
- * engine/clients/kafka.ts imports it before kafkajs), and the varint writers of kafkajs' Encoder
- * class are replaced on its prototype (that works at any time). Anything outside the fast paths' range
+ * bin/stadion.js and the test setup import it before anything else (a static import ahead of kafkajs'
+ * in an ES module is not enough: Node may load the CommonJS kafkajs first). The varint writers of
+ * kafkajs' Encoder class are replaced on its prototype, which works at any time. Anything outside the fast paths' range
  * (a 64-bit value beyond 2^52, a key or value that is neither a string nor a Buffer, a header without a
  * value) goes to kafkajs' own code, so errors and edge cases stay kafkajs'. Only kafkajs 2.2.4 is
  * patched. `STADION_KAFKAJS_FAST_PATHS=off` turns all of it off.
@@ -31,7 +32,6 @@ const MODULES = {
   recordEncoder: 'kafkajs/src/protocol/recordBatch/record/v0/index.js',
   recordDecoder: 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js',
   encoder: 'kafkajs/src/protocol/encoder.js',
-  decoder: 'kafkajs/src/protocol/decoder.js',
   timestampTypes: 'kafkajs/src/protocol/timestampTypes.js',
 } as const;
 
