@@ -151,7 +151,13 @@ try {
   // start (joins, first fetches, compilation) and the end (the last flush waits for its interval).
   let tenthAt: number | undefined;
   let nineTenthsAt: number | undefined;
+  // A stalled engine is an error with what was committed, not a benchmark that never ends.
+  const backlogDeadlineMs = performance.now() + 600_000;
   for (;;) {
+    if (performance.now() > backlogDeadlineMs)
+      throw new Error(
+        `the engines committed ${await committed('bench-telemetry')} of ${sent} samples before the deadline`,
+      );
     let recordsIn = 0;
     const inPerEngine: number[] = [];
     // Each scrape costs an engine about a millisecond of its event loop: every 50 ms until every
@@ -279,7 +285,14 @@ try {
   await clickhouse.close();
   await consumer.disconnect();
   await producer.disconnect();
-  await Promise.all(engines.map((engine) => engine.kill('SIGTERM')));
+  await Promise.all(
+    engines.map(async (engine, i) => {
+      const stopped = await Promise.race([engine.kill('SIGTERM'), sleep(60_000).then(() => 'late' as const)]);
+      if (stopped !== 'late') return;
+      console.log(`engine ${i} did not stop within 60 s of SIGTERM: killed`);
+      await engine.kill('SIGKILL');
+    }),
+  );
   if (logFile !== undefined) await writeFile(logFile, engines.map((engine) => engine.output()).join(''));
   latenciesMs.sort((a, b) => a - b);
   const q = (p: number): number => latenciesMs[Math.floor(p * (latenciesMs.length - 1))] ?? Number.NaN;
