@@ -55,7 +55,7 @@ describe('the tracking pipeline for a broadcaster', () => {
       logLevel: logLevel.NOTHING,
     });
     const registry = new SchemaRegistry({ host: stack.env['SCHEMA_REGISTRY_URL'] ?? '' });
-    const consumer = kafka.consumer({ groupId: 'broadcaster', sessionTimeout: 6_000 });
+    const consumer = kafka.consumer({ groupId: 'broadcaster', sessionTimeout: 6_000, maxWaitTimeInMs: 200 });
     const splits: SplitEvent[] = [];
     const live: LiveAthleteStats[] = [];
     await consumer.connect();
@@ -83,9 +83,13 @@ describe('the tracking pipeline for a broadcaster', () => {
       dataDir,
     ]);
     expect(simulated.code).toBe(0);
-    await waitFor(() => (splits.length >= 80 ? true : undefined), {
+    // Both topics, each complete: Kafka orders records within a partition, not across topics, so the
+    // last split can come before the last live stats (a fetch from the other broker may still wait).
+    const liveCounts = (): number[] =>
+      [...new Set(splits.map((s) => s.athleteId))].map((a) => live.filter((s) => s.athleteId === a).length);
+    await waitFor(() => (splits.length >= 80 && liveCounts().every((n) => n > 50) ? true : undefined), {
       timeoutMs: 90_000,
-      what: `80 split events (have ${splits.length}); engine said: ${engine.output().slice(-2000)}`,
+      what: `80 split events and over 50 live stats per athlete; engine said: ${engine.output().slice(-2000)}`,
     });
     await consumer.disconnect();
 
