@@ -57,12 +57,11 @@ export interface KafkajsDecoder {
   offset: number;
   readInt8(): number;
   readVarInt(): number;
-  readVarLong(): unknown;
   readVarIntString(): string | null;
   readVarIntBytes(): Buffer | null;
 }
 
-export type HeaderValue = string | Buffer;
+type HeaderValue = string | Buffer;
 
 export interface RecordInput {
   offsetDelta?: number;
@@ -194,6 +193,11 @@ function byteLengthOf(value: unknown): number | undefined {
   return undefined;
 }
 
+/** Bytes of a varint-length-prefixed string or bytes of `length` bytes (-1: null). */
+function sizeOfBytes(length: number): number {
+  return length < 0 ? 1 : sizeOfVarInt(length) + length;
+}
+
 function putBytes(buf: Buffer, at: number, value: unknown, length: number): number {
   if (length < 0) return putUVarInt(buf, at, zigZag32(-1));
   const i = putUVarInt(buf, at, zigZag32(length));
@@ -238,37 +242,34 @@ function makeFastEncodeRecord(original: RecordEncoderFn, Encoder: EncoderClass):
       valueLength === undefined
     )
       return original(record);
-    // Headers as kafkajs flattens them (an array value is one header per element).
+    // Headers as kafkajs flattens them (an array value is one header per element), with their sizes.
     const headerKeys: string[] = [];
+    const headerKeyLengths: number[] = [];
     const headerValues: HeaderValue[] = [];
     const headerLengths: number[] = [];
+    let headersSize = 0;
     const named = headers as Record<string, unknown>;
     for (const name of Object.keys(named)) {
       const value = named[name];
-      const values = Array.isArray(value) ? (value as unknown[]) : [value];
-      for (const v of values) {
+      const keySize = Buffer.byteLength(name, 'utf8');
+      for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) {
         const length = byteLengthOf(v);
         if (length === undefined || length < 0) return original(record); // kafkajs throws on these
         headerKeys.push(name);
+        headerKeyLengths.push(keySize);
         headerValues.push(v as HeaderValue);
         headerLengths.push(length);
+        headersSize += sizeOfBytes(keySize) + sizeOfBytes(length);
       }
     }
     const zigzagTimestamp = zigZag64(timestampDelta);
-    let headersSize = sizeOfVarInt(headerKeys.length);
-    const headerKeyLengths: number[] = [];
-    for (let h = 0; h < headerKeys.length; h += 1) {
-      const keySize = Buffer.byteLength(headerKeys[h] as string, 'utf8');
-      const valueSize = headerLengths[h] as number;
-      headerKeyLengths.push(keySize);
-      headersSize += sizeOfVarInt(keySize) + keySize + sizeOfVarInt(valueSize) + valueSize;
-    }
     const sizeOfBody =
       1 +
       sizeOfUnsignedVarLong(zigzagTimestamp) +
       sizeOfVarInt(offsetDelta) +
-      (keyLength < 0 ? 1 : sizeOfVarInt(keyLength) + keyLength) +
-      (valueLength < 0 ? 1 : sizeOfVarInt(valueLength) + valueLength) +
+      sizeOfBytes(keyLength) +
+      sizeOfBytes(valueLength) +
+      sizeOfVarInt(headerKeys.length) +
       headersSize;
     const total = sizeOfVarInt(sizeOfBody) + sizeOfBody;
     const buf = carve(total);
@@ -342,25 +343,18 @@ function makeFastDecodeRecord(original: RecordDecoderFn, logAppendTime: number):
       return original(decoder, batchContext);
     const attributes = decoder.readInt8();
     const timestampDelta = readSmallVarLong(decoder);
-    if (timestampDelta === undefined) {
+    const offsetDelta = timestampDelta === undefined ? 0 : decoder.readVarInt();
+    // Outside the numbers' exact range (or a varlong of 8 bytes or more): kafkajs decodes it.
+    if (
+      timestampDelta === undefined ||
+      !Number.isSafeInteger(first + timestampDelta) ||
+      !Number.isSafeInteger(firstAt + offsetDelta)
+    ) {
       decoder.offset = start;
       return original(decoder, batchContext);
     }
-    let timestamp: string;
-    if (timestampType === logAppendTime && maxTimestamp) timestamp = maxTimestamp;
-    else {
-      const sum = first + timestampDelta;
-      if (!Number.isSafeInteger(sum)) {
-        decoder.offset = start;
-        return original(decoder, batchContext);
-      }
-      timestamp = String(sum);
-    }
-    const offsetDelta = decoder.readVarInt();
-    if (!Number.isSafeInteger(firstAt + offsetDelta)) {
-      decoder.offset = start;
-      return original(decoder, batchContext);
-    }
+    const timestamp =
+      timestampType === logAppendTime && maxTimestamp ? maxTimestamp : String(first + timestampDelta);
     const offset = String(firstAt + offsetDelta);
     const key = decoder.readVarIntBytes();
     const value = decoder.readVarIntBytes();

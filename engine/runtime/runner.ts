@@ -622,8 +622,7 @@ export class TopologyRunner {
         // large batch, the window results outlived young-generation collections.
         if (state.bufferedOutputs < handedOff) handedOff = state.bufferedOutputs; // flushed
         if (state.bufferedOutputs - handedOff >= MID_BATCH_HANDOFF_OUTPUTS) {
-          this.#sendEager(state);
-          this.#encodeRowsSoon(state);
+          this.#handOff(state);
           await new Promise<void>((resolve) => setImmediate(resolve));
           resumed = true;
           handedOff = state.bufferedOutputs;
@@ -644,8 +643,7 @@ export class TopologyRunner {
       if (processed !== undefined) payload.resolveOffset(processed);
     }
     this.#countIn(source, state);
-    this.#sendEager(state);
-    this.#encodeRowsSoon(state);
+    this.#handOff(state);
     state.lastActivityMs = Date.now();
     await heartbeat();
   }
@@ -678,6 +676,12 @@ export class TopologyRunner {
         rows.add(sink.toRow(record.value, record), record.timestampMs, origin?.receivedAtMs);
       state.task.outputs.delete(name);
     }
+  }
+
+  /** Sends the eager outputs so far, then encodes the rows from the event loop (#encodeRowsSoon). */
+  #handOff(state: PartitionState): void {
+    this.#sendEager(state);
+    this.#encodeRowsSoon(state);
   }
 
   /**
